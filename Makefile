@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+# virtio_bounce: one Makefile for everything.  `make help` lists targets.
+SHELL := /bin/bash
+TOP   := $(CURDIR)
+B     := $(TOP)/build
+K     := $(B)/linux
+OBJ   := $(B)/obj
+KUNIT_DIR := $(B)/kunit
+JOBS  ?= $(shell nproc)
+export JOBS
+
+APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
+	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
+	qemu-utils busybox-static fio file kmod rsync perl git
+
+.PHONY: help deps kernel xen build initramfs demo test kunit e2e host-checks \
+	patches check clean distclean versions
+
+help:
+	@echo "virtio_bounce targets:"
+	@echo "  make deps        install the Debian packages the build and tests need"
+	@echo "  make kernel      fetch Debian trixie linux-source-6.12, unpack to build/linux,"
+	@echo "                   commit it as 'base', apply patches/ and our new files on top"
+	@echo "  make xen         fetch Xen 4.17 (Debian bookworm) and unpack build/xen/xen"
+	@echo "  make build       incremental kernel build (configs/base.config, ccache)"
+	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
+	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
+	@echo "  make test        KUnit + end-to-end (QEMU, Xen) + host checks; prints the total"
+	@echo "  make kunit       KUnit only (KASAN + DMA_API_DEBUG), build/kunit"
+	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only"
+	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
+	@echo "  make check       same as host-checks"
+	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
+	@echo "                   build/series/ (the whole series) from build/linux"
+	@echo "  make versions    print the kernel and Xen versions in use"
+	@echo "  make clean       remove build outputs, keep downloads and ccache"
+	@echo "  make distclean   remove build/ entirely"
+
+deps:
+	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		SUDO=$$([ $$(id -u) = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all present"; fi
+
+kernel:
+	@scripts/prepare-kernel.sh
+
+xen:
+	@scripts/fetch-xen.sh
+
+build: kernel
+	@echo "build: $(OBJ) (configs/base.config)"
+	@time scripts/build-kernel.sh $(OBJ) configs/base.config
+	@$(MAKE) -s versions
+
+initramfs:
+	@scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
+
+versions:
+	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs/linux-source-6.12_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
+		"+ $$(git -C $(K) rev-list --count base..HEAD) commits"
+	@[ ! -f $(B)/xen/version ] || echo "xen: $$(cat $(B)/xen/version)"
+
+demo: deps build initramfs xen
+	@python3 scripts/vbtest.py demo
+
+kunit: kernel
+	@scripts/kunit.sh
+
+e2e: build initramfs xen
+	@python3 scripts/vbtest.py e2e $(SCENARIOS)
+
+host-checks check: kernel
+	@scripts/host-checks.sh
+
+test: deps kernel xen
+	@scripts/run-tests.sh
+
+patches:
+	@git -C $(K) diff --quiet && git -C $(K) diff --cached --quiet || \
+		{ echo "patches: commit your changes in build/linux first"; exit 1; }
+	@last=$$(git -C $(K) log -1 --format=%s); \
+	top=HEAD; [ "$$last" = "virtio_bounce: new files" ] && top=HEAD~1; \
+	rm -f patches/*.patch; \
+	git -C $(K) format-patch -q --no-signature -o $(TOP)/patches base..$$top; \
+	rm -rf $(B)/series; git -C $(K) format-patch -q -o $(B)/series base..HEAD; \
+	cat patches/*.patch | sha1sum | cut -c1-12 > $(K)/.git/vb-series; \
+	ls patches; echo "full series: build/series/"
+
+clean:
+	rm -rf $(OBJ) $(KUNIT_DIR) $(B)/e2e $(B)/initramfs.cpio.gz
+
+distclean:
+	rm -rf $(B)

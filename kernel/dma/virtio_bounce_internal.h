@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio_bounce internals shared by the ops, the pool, the backends and
+ * the KUnit tests.  Not a kernel API.
+ */
+#ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
+#define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
+
+#include <linux/dma-map-ops.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/virtio_bounce.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+/* Size classes: 512 B << i, i = 0 .. VB_NR_CLASSES - 1 (512 B .. 4 MiB). */
+#define VB_MIN_SHIFT		9
+#define VB_NR_CLASSES		14
+#define VB_MAX_SHIFT		(VB_MIN_SHIFT + VB_NR_CLASSES - 1)
+/* A chunk is at least this big; bigger classes get one slot per chunk. */
+#define VB_CHUNK_SHIFT		18
+/* Granule of the dma address -> chunk lookup (every chunk is a multiple). */
+#define VB_GRANULE_SHIFT	VB_CHUNK_SHIFT
+/* Classes above this bypass the per-CPU caches (the copy dominates). */
+#define VB_CACHE_MAX_SHIFT	15
+/* Slots per magazine, at most. */
+#define VB_MAG_SIZE		32
+
+struct vb_dev;
+struct vb_chunk;
+
+enum vb_slot_state {
+	VB_SLOT_FREE,
+	VB_SLOT_MAPPED,
+};
+
+/**
+ * struct vb_slot - one bounce slot and what is mapped in it
+ * @chunk: the chunk the slot lives in
+ * @orig: physical address of the caller's buffer
+ * @len: mapped length
+ * @offset: where the data starts inside the slot (min_align_mask)
+ * @idx: index of the slot in its chunk
+ * @dir: DMA direction of the mapping
+ * @state: &enum vb_slot_state
+ */
+struct vb_slot {
+	struct vb_chunk *chunk;
+	phys_addr_t orig;
+	u32 len;
+	u32 offset;
+	u16 idx;
+	u8 dir;
+	u8 state;
+};
+
+/**
+ * struct vb_chunk - a contiguous, pre-translated piece of the pool
+ * @node: on the class's list of chunks with free slots (@nr_free > 0)
+ * @all: on the device's list of all chunks
+ * @cls: size class the chunk is carved into
+ * @vaddr: kernel virtual address
+ * @phys: physical (pseudo-physical under Xen) address
+ * @dma: device address of the first byte, computed once by the backend
+ * @order: page order of the allocation
+ * @nr_slots: slots in the chunk
+ * @nr_free: slots whose bit is set in @free (not counting per-CPU caches)
+ * @free: bitmap of free slots
+ * @slots: per-slot metadata
+ */
+struct vb_chunk {
+	struct list_head node;
+	struct list_head all;
+	struct vb_class *cls;
+	void *vaddr;
+	phys_addr_t phys;
+	dma_addr_t dma;
+	unsigned int order;
+	unsigned int nr_slots;
+	unsigned int nr_free;
+	unsigned long *free;
+	struct vb_slot slots[];
+};
+
+/*
+ * A magazine: a bounded stack of free slots, the unit that moves between
+ * a CPU and the class depot (the scheme of drivers/iommu/iova.c's rcache,
+ * which is private to iova.c and keyed by pfn, so it is rebuilt here).
+ */
+struct vb_mag {
+	struct vb_mag *next;
+	unsigned int n;
+	struct vb_slot *slot[VB_MAG_SIZE];
+};
+
+/**
+ * struct vb_class - one size class of one device's pool
+ * @lock: protects everything below; taken only on cache misses/flushes
+ * @shift: log2 of the slot size
+ * @idx: index of the class
+ * @slots_per_chunk: slots in one chunk of this class
+ * @mag_cap: magazine capacity for this class (0: no per-CPU caching)
+ * @partial: chunks with free slots
+ * @depot: full magazines
+ * @spare: empty magazines
+ * @depot_len: magazines in @depot
+ * @nr_chunks: chunks in the class
+ * @out: slots taken out of the chunks (mapped or cached)
+ * @hiwater: highest @out seen
+ */
+struct vb_class {
+	spinlock_t lock;
+	unsigned int shift;
+	unsigned int idx;
+	unsigned int slots_per_chunk;
+	unsigned int mag_cap;
+	struct list_head partial;
+	struct vb_mag *depot;
+	struct vb_mag *spare;
+	unsigned int depot_len;
+	unsigned long nr_chunks;
+	unsigned long out;
+	unsigned long hiwater;
+};
+
+struct vb_cpu_class {
+	struct vb_mag *loaded;
+	struct vb_mag *prev;
+};
+
+/* Per-CPU cache of one device: a local lock and two magazines per class. */
+struct vb_pcpu {
+	local_lock_t lock;
+	struct vb_cpu_class c[VB_NR_CLASSES];
+};
+
+/* Per-CPU event counters: no shared cache line is written on the hot path. */
+enum vb_stat {
+	VB_STAT_MAPS,
+	VB_STAT_UNMAPS,
+	VB_STAT_BOUNCED,
+	VB_STAT_DIRECT,
+	VB_STAT_BYTES_TO_DEV,
+	VB_STAT_BYTES_FROM_DEV,
+	VB_STAT_SYNCS,
+	VB_STAT_CACHE_HITS,
+	VB_STAT_CACHE_MISSES,
+	VB_STAT_DEPOT_REFILLS,
+	VB_STAT_DEPOT_FLUSHES,
+	VB_STAT_FAIL_EXHAUSTED,
+	VB_STAT_FAIL_OVERSIZE,
+	VB_STAT_BAD_UNMAPS,
+	VB_NR_STATS,
+};
+
+struct vb_stats {
+	unsigned long v[VB_NR_STATS];
+};
+
+/**
+ * struct vb_backend_ops - a translation backend
+ * @name: shown in dmesg and debugfs
+ * @atomic_grow: chunk_map may be called in atomic context
+ * @max_shift: largest chunk (log2 bytes) the backend can translate
+ * @chunk_map: give @c a device address (@c->dma); may fail
+ * @chunk_unmap: undo chunk_map
+ * @direct: device address for a 1:1 map of a caller's buffer, or
+ *	%DMA_MAPPING_ERROR when it has to bounce; NULL: always bounce
+ */
+struct vb_backend_ops {
+	const char *name;
+	bool atomic_grow;
+	unsigned int max_shift;
+	int (*chunk_map)(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp);
+	void (*chunk_unmap)(struct vb_dev *vd, struct vb_chunk *c);
+	dma_addr_t (*direct)(struct vb_dev *vd, phys_addr_t phys, size_t size);
+};
+
+/* The DMA path the device had before we claimed it. */
+enum vb_parent {
+	VB_PARENT_DIRECT,
+	VB_PARENT_IOMMU,
+	VB_PARENT_OPS,
+};
+
+/**
+ * struct vb_dev - one claimed device
+ * @ops: this device's dma_map_ops; dev->dma_ops points here, so the hot
+ *	path finds its state with container_of() and no lookup
+ * @dev: the DMA device
+ * @name: name used in messages and debugfs (the virtio device's)
+ * @mode: mode in force for this device
+ * @d: the decision taken
+ * @be: translation backend
+ * @parent: the device's previous DMA path
+ * @parent_ops: its ops when @parent is %VB_PARENT_OPS
+ * @cleared_dma_iommu: we cleared dev->dma_iommu and restore it on detach
+ * @chunks: dma address >> %VB_GRANULE_SHIFT -> chunk (RCU lookups)
+ * @cls: size classes
+ * @pcpu: per-CPU caches
+ * @stats: per-CPU counters
+ * @grow_lock: protects the pool size and @all_chunks
+ * @all_chunks: every chunk of the pool
+ * @pool_bytes: bytes in the pool
+ * @pool_min: the pool never shrinks below this
+ * @pool_max: the pool never grows above this
+ * @max_shift: largest class usable on this device
+ * @grows: chunks added
+ * @shrinks: chunks released
+ * @grow_failures: chunk allocations or translations that failed
+ * @grow_work: grows the classes in @grow_want in process context
+ * @grow_want: bitmap of classes that ran low
+ * @shrink_work: periodic release of idle chunks
+ * @shrink_interval: jiffies between two runs of @shrink_work, 0: never
+ * @dbg: debugfs directory
+ * @warned: one-time warnings already given
+ */
+struct vb_dev {
+	struct dma_map_ops ops;
+	struct device *dev;
+	char name[32];
+	enum vb_mode mode;
+	struct vb_decision d;
+	const struct vb_backend_ops *be;
+	enum vb_parent parent;
+	const struct dma_map_ops *parent_ops;
+	bool cleared_dma_iommu;
+	struct xarray chunks;
+	struct vb_class cls[VB_NR_CLASSES];
+	struct vb_pcpu __percpu *pcpu;
+	struct vb_stats __percpu *stats;
+	spinlock_t grow_lock;
+	struct list_head all_chunks;
+	size_t pool_bytes;
+	size_t pool_min;
+	size_t pool_max;
+	unsigned int max_shift;
+	unsigned long grows;
+	unsigned long shrinks;
+	unsigned long grow_failures;
+	struct work_struct grow_work;
+	unsigned long grow_want;
+	struct delayed_work shrink_work;
+	unsigned long shrink_interval;
+	struct dentry *dbg;
+	unsigned long warned;
+};
+
+/* Bits of vb_dev.warned */
+#define VB_WARN_GROW		0
+#define VB_WARN_EXHAUSTED	1
+
+/**
+ * struct vb_config - global settings from virtio_bounce=
+ * @mode: default mode for virtio devices
+ * @pool_min: initial (and minimum) pool size per device
+ * @pool_max: maximum pool size per device
+ * @iommu_detect: the platform can detect IOMMUs (iommu=detect|unknown)
+ * @shrink_interval: jiffies between idle-chunk scans, 0 for none
+ */
+struct vb_config {
+	enum vb_mode mode;
+	size_t pool_min;
+	size_t pool_max;
+	bool iommu_detect;
+	unsigned long shrink_interval;
+};
+
+extern struct vb_config vb_config;
+extern const struct vb_backend_ops vb_identity_backend;
+extern const struct vb_backend_ops vb_parent_backend;
+extern const struct vb_backend_ops vb_xen_backend;
+
+static inline struct vb_dev *to_vb_dev(struct device *dev)
+{
+	return container_of(get_dma_ops(dev), struct vb_dev, ops);
+}
+
+static inline void vb_stat_add(struct vb_dev *vd, enum vb_stat s,
+			       unsigned long v)
+{
+	this_cpu_add(vd->stats->v[s], v);
+}
+
+unsigned long vb_stat_sum(struct vb_dev *vd, enum vb_stat s);
+
+/* Is the pool filled at attach (else it grows on first use)? */
+static inline bool vb_pool_prefilled(const struct vb_dev *vd)
+{
+	return !vd->be->atomic_grow || !vd->d.direct_ok;
+}
+
+/* Pool (virtio_bounce_pool.c) */
+int vb_pool_init(struct vb_dev *vd);
+void vb_pool_destroy(struct vb_dev *vd);
+int vb_size_class(struct vb_dev *vd, size_t size);
+struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls);
+void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot);
+int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp);
+unsigned long vb_shrink(struct vb_dev *vd, bool all);
+void vb_drain_caches(struct vb_dev *vd);
+unsigned long vb_pool_in_use(struct vb_dev *vd);
+
+static inline dma_addr_t vb_slot_dma(const struct vb_slot *s)
+{
+	return s->chunk->dma + ((dma_addr_t)s->idx << s->chunk->cls->shift);
+}
+
+static inline void *vb_slot_vaddr(const struct vb_slot *s)
+{
+	return s->chunk->vaddr + ((size_t)s->idx << s->chunk->cls->shift);
+}
+
+/*
+ * Find the slot holding device address @dma.  Caller holds
+ * rcu_read_lock().  Returns NULL when @dma is not pool memory.
+ */
+static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
+{
+	struct vb_chunk *c = xa_load(&vd->chunks, dma >> VB_GRANULE_SHIFT);
+
+	if (!c || dma < c->dma || dma - c->dma >= (PAGE_SIZE << c->order))
+		return NULL;
+	return &c->slots[(dma - c->dma) >> c->cls->shift];
+}
+
+/* Ops and policy (virtio_bounce.c) */
+int vb_parse_options(char *str, struct vb_config *cfg);
+struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
+			     const struct vb_policy_in *in,
+			     const struct vb_config *cfg);
+
+#endif /* _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H */

@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_bounce pool: pre-translated chunks carved into size-class slots,
+ * with per-CPU magazine caches in front of a per-class depot.
+ *
+ * Layout: every chunk is 2^order pages, at least 256 KiB, naturally
+ * aligned in device address space, carved into slots of one class
+ * (512 B << i).  Its device address is computed once, by the backend,
+ * when the chunk is created; the hot path only adds an offset.
+ *
+ * Locking:
+ *  - per-CPU cache: local_lock (IRQs off on !RT), no shared cache line
+ *    written when a map or unmap hits the cache;
+ *  - class->lock: depot, spare magazines, chunk bitmaps; taken once per
+ *    magazine (up to VB_MAG_SIZE maps) on a miss or a flush, and on every
+ *    map of the large classes that bypass the caches;
+ *  - vd->grow_lock: pool size and the list of all chunks;
+ *  - vd->chunks (xarray): its own lock for stores, RCU for lookups.  A
+ *    chunk leaves the xarray before an RCU grace period and only then is
+ *    freed.
+ *
+ * Why magazines and not a library: lib/objpool.c has a fixed capacity set
+ * at init and cannot grow or shrink; sbitmap is one bitmap of a fixed
+ * maximum depth with per-CPU hints, so a growing set of chunks would need
+ * one sbitmap per chunk and still a way to find a chunk with free bits.
+ * The magazine/depot scheme of drivers/iommu/iova.c fits (bounded per-CPU
+ * hoard, batched transfers, unbounded backing store) but is private to
+ * iova.c and stores pfns, so the same idea is written here for slots.
+ */
+#include <linux/bitmap.h>
+#include <linux/dma-direct.h>
+#include <linux/fault-inject.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "virtio_bounce_internal.h"
+#include <trace/events/virtio_bounce.h>
+
+static DECLARE_FAULT_ATTR(fail_vb_chunk);
+
+static int __init setup_fail_vb_chunk(char *str)
+{
+	return setup_fault_attr(&fail_vb_chunk, str);
+}
+__setup("fail_virtio_bounce_chunk=", setup_fail_vb_chunk);
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static int __init fail_vb_chunk_debugfs(void)
+{
+	return PTR_ERR_OR_ZERO(fault_create_debugfs_attr("fail_virtio_bounce_chunk",
+							 NULL, &fail_vb_chunk));
+}
+late_initcall(fail_vb_chunk_debugfs);
+#endif
+
+unsigned long vb_stat_sum(struct vb_dev *vd, enum vb_stat s)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(vd->stats, cpu)->v[s];
+	return sum;
+}
+
+/**
+ * vb_size_class() - size class for a mapping of @size bytes
+ * @vd: the device
+ * @size: bytes, alignment padding included
+ *
+ * Return: class index, or -E2BIG when no class is large enough.
+ */
+int vb_size_class(struct vb_dev *vd, size_t size)
+{
+	unsigned int shift;
+
+	if (size <= (1U << VB_MIN_SHIFT))
+		return 0;
+	shift = fls_long(size - 1);
+	if (shift > vd->max_shift)
+		return -E2BIG;
+	return shift - VB_MIN_SHIFT;
+}
+
+static unsigned int chunk_order(unsigned int cls_shift)
+{
+	return max(cls_shift, (unsigned int)VB_CHUNK_SHIFT) - PAGE_SHIFT;
+}
+
+static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
+{
+	u64 mask = dma_get_mask(vd->dev);
+
+	/* Xen exchanges the memory anyway; elsewhere honour the DMA mask. */
+	if (vd->be != &vb_xen_backend) {
+		if (IS_ENABLED(CONFIG_ZONE_DMA32) && mask <= DMA_BIT_MASK(32))
+			gfp |= GFP_DMA32;
+	}
+	return gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY;
+}
+
+static void vb_chunk_free_mem(struct vb_chunk *c)
+{
+	free_pages((unsigned long)c->vaddr, c->order);
+	bitmap_free(c->free);
+	kfree(c);
+}
+
+/**
+ * vb_grow() - add one chunk to a class
+ * @vd: the device
+ * @cls: class index
+ * @gfp: allocation flags; GFP_ATOMIC from the map path
+ *
+ * Return: 0, -ENOSPC when the pool is at its maximum, -ENOMEM or the
+ * backend's error otherwise.
+ */
+int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
+{
+	struct vb_class *k = &vd->cls[cls];
+	unsigned int order = chunk_order(k->shift);
+	size_t bytes = PAGE_SIZE << order;
+	unsigned long first, nr, i;
+	struct vb_chunk *c;
+	unsigned long flags;
+	struct page *page;
+	int err;
+
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	if (vd->pool_bytes + bytes > vd->pool_max) {
+		spin_unlock_irqrestore(&vd->grow_lock, flags);
+		return -ENOSPC;
+	}
+	vd->pool_bytes += bytes;	/* reserve */
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+
+	err = -ENOMEM;
+	c = kzalloc(struct_size(c, slots, k->slots_per_chunk), gfp);
+	if (!c)
+		goto unreserve;
+	c->free = bitmap_zalloc(k->slots_per_chunk, gfp);
+	if (!c->free)
+		goto free_meta;
+	page = alloc_pages(vb_chunk_gfp(vd, gfp), order);
+	if (!page)
+		goto free_bitmap;
+	c->vaddr = page_address(page);
+	c->phys = page_to_phys(page);
+	c->order = order;
+	c->cls = k;
+	c->nr_slots = k->slots_per_chunk;
+	for (i = 0; i < c->nr_slots; i++) {
+		c->slots[i].chunk = c;
+		c->slots[i].idx = i;
+	}
+
+	err = should_fail(&fail_vb_chunk, bytes) ? -EIO :
+	      vd->be->chunk_map(vd, c, gfp);
+	if (err)
+		goto free_pages;
+	if (!IS_ALIGNED(c->dma, bytes) ||
+	    c->dma + bytes - 1 > dma_get_mask(vd->dev)) {
+		err = -ERANGE;
+		goto unmap;
+	}
+
+	first = c->dma >> VB_GRANULE_SHIFT;
+	nr = bytes >> VB_GRANULE_SHIFT;
+	for (i = 0; i < nr; i++) {
+		err = xa_insert_irq(&vd->chunks, first + i, c, gfp);
+		if (err) {
+			while (i--)
+				xa_erase_irq(&vd->chunks, first + i);
+			goto unmap;
+		}
+	}
+
+	bitmap_fill(c->free, c->nr_slots);
+	c->nr_free = c->nr_slots;
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	list_add_tail(&c->all, &vd->all_chunks);
+	vd->grows++;
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+
+	spin_lock_irqsave(&k->lock, flags);
+	list_add(&c->node, &k->partial);
+	k->nr_chunks++;
+	spin_unlock_irqrestore(&k->lock, flags);
+	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, c->phys,
+				 c->dma, 0);
+	return 0;
+
+unmap:
+	vd->be->chunk_unmap(vd, c);
+free_pages:
+	free_pages((unsigned long)c->vaddr, order);
+free_bitmap:
+	bitmap_free(c->free);
+free_meta:
+	kfree(c);
+unreserve:
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	vd->pool_bytes -= bytes;
+	vd->grow_failures++;
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
+	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
+		dev_warn(vd->dev,
+			 "virtio_bounce: %s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
+			 vd->name, bytes >> 10, vd->be->name, err,
+			 vd->pool_bytes >> 10);
+	return err;
+}
+
+/* Take up to @want free slots out of the class's chunks.  k->lock held. */
+static unsigned int vb_carve(struct vb_class *k, struct vb_mag *m,
+			     unsigned int want)
+{
+	while (m->n < want && !list_empty(&k->partial)) {
+		struct vb_chunk *c = list_first_entry(&k->partial,
+						      struct vb_chunk, node);
+
+		while (m->n < want && c->nr_free) {
+			unsigned long bit = find_first_bit(c->free, c->nr_slots);
+
+			__clear_bit(bit, c->free);
+			c->nr_free--;
+			m->slot[m->n++] = &c->slots[bit];
+		}
+		if (!c->nr_free)
+			list_del_init(&c->node);
+	}
+	return m->n;
+}
+
+/* Give one slot back to its chunk.  k->lock held. */
+static void vb_return(struct vb_class *k, struct vb_slot *s)
+{
+	struct vb_chunk *c = s->chunk;
+
+	__set_bit(s->idx, c->free);
+	if (!c->nr_free++)
+		list_add(&c->node, &k->partial);
+}
+
+static void vb_note_out(struct vb_class *k, long delta)
+{
+	k->out += delta;
+	if (k->out > k->hiwater)
+		k->hiwater = k->out;
+}
+
+/* Ask the grow worker for more of class @cls. */
+static void vb_want_grow(struct vb_dev *vd, unsigned int cls)
+{
+	if (!test_and_set_bit(cls, &vd->grow_want))
+		queue_work(system_unbound_wq, &vd->grow_work);
+}
+
+/* Slow path of an uncached class: one slot straight from the chunks. */
+static struct vb_slot *vb_alloc_uncached(struct vb_dev *vd, struct vb_class *k)
+{
+	struct vb_mag one = { .n = 0 };
+	unsigned long flags;
+
+	spin_lock_irqsave(&k->lock, flags);
+	if (vb_carve(k, &one, 1))
+		vb_note_out(k, 1);
+	spin_unlock_irqrestore(&k->lock, flags);
+	return one.n ? one.slot[0] : NULL;
+}
+
+/*
+ * Refill @pc->loaded (empty, as is @pc->prev) from the depot or the chunks.
+ * Called with the per-CPU lock held.  Returns false if the class is dry.
+ */
+static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
+		      struct vb_cpu_class *pc)
+{
+	bool ok;
+
+	spin_lock(&k->lock);
+	if (k->depot) {
+		struct vb_mag *full = k->depot;
+
+		k->depot = full->next;
+		k->depot_len--;
+		pc->loaded->next = k->spare;
+		k->spare = pc->loaded;
+		pc->loaded = full;
+		vb_stat_add(vd, VB_STAT_DEPOT_REFILLS, 1);
+		trace_virtio_bounce_cache(vd->name, 1U << k->shift, full->n,
+					  true);
+	} else {
+		unsigned int n = vb_carve(k, pc->loaded, k->mag_cap);
+
+		vb_note_out(k, n);
+		trace_virtio_bounce_cache(vd->name, 1U << k->shift, n, true);
+	}
+	ok = pc->loaded->n;
+	/* Running low: let the worker grow the class before it runs dry. */
+	if (!k->depot && list_empty(&k->partial))
+		vb_want_grow(vd, k->idx);
+	spin_unlock(&k->lock);
+	return ok;
+}
+
+/**
+ * vb_slot_alloc() - take a free slot of class @cls
+ * @vd: the device
+ * @cls: class index
+ *
+ * Callable in any context.  Grows the pool in place when the backend
+ * can do so atomically, otherwise asks the grow worker and fails.
+ *
+ * Return: the slot, or NULL when the pool is exhausted.
+ */
+struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls)
+{
+	struct vb_class *k = &vd->cls[cls];
+	struct vb_slot *s = NULL;
+	unsigned long flags;
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (k->mag_cap) {
+			struct vb_cpu_class *pc;
+
+			local_lock_irqsave(&vd->pcpu->lock, flags);
+			pc = &this_cpu_ptr(vd->pcpu)->c[cls];
+			if (likely(pc->loaded->n)) {
+				s = pc->loaded->slot[--pc->loaded->n];
+				vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
+			} else if (pc->prev->n) {
+				swap(pc->loaded, pc->prev);
+				s = pc->loaded->slot[--pc->loaded->n];
+				vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
+			} else {
+				vb_stat_add(vd, VB_STAT_CACHE_MISSES, 1);
+				if (vb_refill(vd, k, pc))
+					s = pc->loaded->slot[--pc->loaded->n];
+			}
+			local_unlock_irqrestore(&vd->pcpu->lock, flags);
+		} else {
+			s = vb_alloc_uncached(vd, k);
+		}
+		if (s || tries || !vd->be->atomic_grow ||
+		    vb_grow(vd, cls, GFP_ATOMIC))
+			break;
+	}
+	if (!s)
+		vb_want_grow(vd, cls);
+	return s;
+}
+
+/*
+ * Push a full magazine to the depot and get an empty one in exchange.
+ * k->lock held.  If no empty magazine can be had, the slots go back to
+ * their chunks instead and @m is reused.
+ */
+static struct vb_mag *vb_flush_mag(struct vb_dev *vd, struct vb_class *k,
+				   struct vb_mag *m)
+{
+	struct vb_mag *e = k->spare;
+
+	if (e)
+		k->spare = e->next;
+	else
+		e = kmalloc(sizeof(*e), GFP_ATOMIC | __GFP_NOWARN);
+	vb_stat_add(vd, VB_STAT_DEPOT_FLUSHES, 1);
+	trace_virtio_bounce_cache(vd->name, 1U << k->shift, m->n, false);
+	if (!e) {
+		vb_note_out(k, -(long)m->n);
+		while (m->n)
+			vb_return(k, m->slot[--m->n]);
+		return m;
+	}
+	m->next = k->depot;
+	k->depot = m;
+	k->depot_len++;
+	e->n = 0;
+	return e;
+}
+
+/**
+ * vb_slot_free() - give a slot back
+ * @vd: the device
+ * @slot: a slot from vb_slot_alloc(), no longer mapped
+ */
+void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot)
+{
+	struct vb_class *k = slot->chunk->cls;
+	unsigned long flags;
+
+	if (k->mag_cap) {
+		struct vb_cpu_class *pc;
+
+		local_lock_irqsave(&vd->pcpu->lock, flags);
+		pc = &this_cpu_ptr(vd->pcpu)->c[k->idx];
+		if (pc->loaded->n == k->mag_cap) {
+			if (!pc->prev->n) {
+				swap(pc->loaded, pc->prev);
+			} else {
+				spin_lock(&k->lock);
+				pc->loaded = vb_flush_mag(vd, k, pc->loaded);
+				spin_unlock(&k->lock);
+			}
+		}
+		pc->loaded->slot[pc->loaded->n++] = slot;
+		local_unlock_irqrestore(&vd->pcpu->lock, flags);
+		return;
+	}
+	spin_lock_irqsave(&k->lock, flags);
+	vb_return(k, slot);
+	vb_note_out(k, -1);
+	spin_unlock_irqrestore(&k->lock, flags);
+}
+
+/* Empty the depot of @k back into the chunks.  k->lock held. */
+static void vb_drain_depot(struct vb_class *k)
+{
+	while (k->depot) {
+		struct vb_mag *m = k->depot;
+
+		k->depot = m->next;
+		k->depot_len--;
+		vb_note_out(k, -(long)m->n);
+		while (m->n)
+			vb_return(k, m->slot[--m->n]);
+		m->next = k->spare;
+		k->spare = m;
+	}
+}
+
+/**
+ * vb_drain_caches() - return every cached slot to its chunk
+ * @vd: the device; no map or unmap may run concurrently
+ */
+void vb_drain_caches(struct vb_dev *vd)
+{
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+		unsigned long flags;
+
+		if (!k->mag_cap)
+			continue;
+		spin_lock_irqsave(&k->lock, flags);
+		for_each_possible_cpu(cpu) {
+			struct vb_cpu_class *pc = &per_cpu_ptr(vd->pcpu, cpu)->c[i];
+			struct vb_mag *m[2] = { pc->loaded, pc->prev };
+			int j;
+
+			for (j = 0; j < 2; j++) {
+				vb_note_out(k, -(long)m[j]->n);
+				while (m[j]->n)
+					vb_return(k, m[j]->slot[--m[j]->n]);
+			}
+		}
+		vb_drain_depot(k);
+		spin_unlock_irqrestore(&k->lock, flags);
+	}
+}
+
+/**
+ * vb_shrink() - release chunks with no slot in use
+ * @vd: the device
+ * @all: release down to nothing (detach) instead of down to pool_min
+ *
+ * Process context.  Slots held in per-CPU magazines keep their chunk;
+ * the depot is drained first.
+ *
+ * Return: number of chunks released.
+ */
+unsigned long vb_shrink(struct vb_dev *vd, bool all)
+{
+	struct vb_chunk *c, *tmp;
+	unsigned long flags, n = 0;
+	LIST_HEAD(victims);
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+
+		spin_lock_irqsave(&k->lock, flags);
+		vb_drain_depot(k);
+		list_for_each_entry_safe(c, tmp, &k->partial, node) {
+			size_t bytes = PAGE_SIZE << c->order;
+
+			if (c->nr_free != c->nr_slots)
+				continue;
+			spin_lock(&vd->grow_lock);
+			if (!all && vd->pool_bytes - bytes < vd->pool_min) {
+				spin_unlock(&vd->grow_lock);
+				break;
+			}
+			vd->pool_bytes -= bytes;
+			vd->shrinks++;
+			list_del(&c->all);
+			spin_unlock(&vd->grow_lock);
+			list_move(&c->node, &victims);
+			k->nr_chunks--;
+		}
+		spin_unlock_irqrestore(&k->lock, flags);
+	}
+	list_for_each_entry(c, &victims, node) {
+		unsigned long first = c->dma >> VB_GRANULE_SHIFT;
+		unsigned long j, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
+
+		for (j = 0; j < nr; j++)
+			xa_erase_irq(&vd->chunks, first + j);
+	}
+	if (list_empty(&victims))
+		return 0;
+	/* Lookups of a stale address may still see a victim until now. */
+	synchronize_rcu();
+	list_for_each_entry_safe(c, tmp, &victims, node) {
+		trace_virtio_bounce_shrink(vd->name, 1U << c->cls->shift,
+					   PAGE_SIZE << c->order, c->dma);
+		vd->be->chunk_unmap(vd, c);
+		vb_chunk_free_mem(c);
+		n++;
+	}
+	return n;
+}
+
+/**
+ * vb_pool_in_use() - slots currently mapped, over all classes
+ * @vd: the device
+ *
+ * Return: bounced maps minus released slots (a snapshot).
+ */
+unsigned long vb_pool_in_use(struct vb_dev *vd)
+{
+	return vb_stat_sum(vd, VB_STAT_BOUNCED) - vb_stat_sum(vd, VB_STAT_UNMAPS);
+}
+
+static void vb_grow_worker(struct work_struct *w)
+{
+	struct vb_dev *vd = container_of(w, struct vb_dev, grow_work);
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+		unsigned long flags;
+		bool low;
+
+		if (!test_and_clear_bit(i, &vd->grow_want))
+			continue;
+		/* The map path may have grown the class in the meantime. */
+		spin_lock_irqsave(&k->lock, flags);
+		low = !k->depot && list_empty(&k->partial);
+		spin_unlock_irqrestore(&k->lock, flags);
+		if (low)
+			vb_grow(vd, i, GFP_KERNEL);
+	}
+}
+
+static void vb_shrink_worker(struct work_struct *w)
+{
+	struct vb_dev *vd = container_of(to_delayed_work(w), struct vb_dev,
+					 shrink_work);
+
+	vb_shrink(vd, false);
+	schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
+}
+
+static void vb_free_mags(struct vb_mag *m)
+{
+	while (m) {
+		struct vb_mag *next = m->next;
+
+		kfree(m);
+		m = next;
+	}
+}
+
+/**
+ * vb_pool_init() - set up classes and caches, and the initial pool
+ * @vd: the device, with @be, @pool_min, @pool_max and @max_shift set
+ *
+ * The initial pool gives each class up to 256 KiB one chunk, as long as
+ * pool_min allows; larger classes are grown on first use.  A device on the
+ * 1:1 path whose backend can grow atomically starts empty: most of its
+ * maps never touch the pool.
+ *
+ * Return: 0 or -ENOMEM.  A failing backend is not an error here: the
+ * caller checks vd->pool_bytes.
+ */
+int vb_pool_init(struct vb_dev *vd)
+{
+	unsigned int i;
+	int cpu;
+
+	xa_init_flags(&vd->chunks, XA_FLAGS_LOCK_IRQ);
+	spin_lock_init(&vd->grow_lock);
+	INIT_LIST_HEAD(&vd->all_chunks);
+	INIT_WORK(&vd->grow_work, vb_grow_worker);
+	INIT_DELAYED_WORK(&vd->shrink_work, vb_shrink_worker);
+
+	vd->stats = alloc_percpu(struct vb_stats);
+	vd->pcpu = alloc_percpu(struct vb_pcpu);
+	if (!vd->stats || !vd->pcpu)
+		goto nomem;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+
+		spin_lock_init(&k->lock);
+		INIT_LIST_HEAD(&k->partial);
+		k->idx = i;
+		k->shift = VB_MIN_SHIFT + i;
+		k->slots_per_chunk = 1U << (chunk_order(k->shift) + PAGE_SHIFT -
+					    k->shift);
+		k->mag_cap = k->shift <= VB_CACHE_MAX_SHIFT ?
+			     min(VB_MAG_SIZE, k->slots_per_chunk) : 0;
+	}
+	for_each_possible_cpu(cpu) {
+		struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
+
+		local_lock_init(&p->lock);
+		for (i = 0; i < VB_NR_CLASSES; i++) {
+			if (!vd->cls[i].mag_cap)
+				continue;
+			p->c[i].loaded = kzalloc(sizeof(struct vb_mag), GFP_KERNEL);
+			p->c[i].prev = kzalloc(sizeof(struct vb_mag), GFP_KERNEL);
+			if (!p->c[i].loaded || !p->c[i].prev)
+				goto nomem;
+		}
+	}
+	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES &&
+		    VB_MIN_SHIFT + i <= VB_CHUNK_SHIFT &&
+		    VB_MIN_SHIFT + i <= vd->max_shift; i++) {
+		if (vd->pool_bytes + (1UL << VB_CHUNK_SHIFT) > vd->pool_min)
+			break;
+		vb_grow(vd, i, GFP_KERNEL);
+	}
+	if (vd->shrink_interval)
+		schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
+	return 0;
+
+nomem:
+	vb_pool_destroy(vd);
+	return -ENOMEM;
+}
+
+/**
+ * vb_pool_destroy() - free everything; no mapping may be left
+ * @vd: the device
+ */
+void vb_pool_destroy(struct vb_dev *vd)
+{
+	unsigned int i;
+	int cpu;
+
+	cancel_work_sync(&vd->grow_work);
+	cancel_delayed_work_sync(&vd->shrink_work);
+	if (vd->pcpu) {
+		vb_drain_caches(vd);
+		for_each_possible_cpu(cpu) {
+			struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
+
+			for (i = 0; i < VB_NR_CLASSES; i++) {
+				kfree(p->c[i].loaded);
+				kfree(p->c[i].prev);
+			}
+		}
+	}
+	vb_shrink(vd, true);
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		vb_free_mags(vd->cls[i].spare);
+		vd->cls[i].spare = NULL;
+		if (vd->cls[i].nr_chunks)
+			dev_err(vd->dev,
+				"virtio_bounce: %s: %lu chunks of %u B slots still mapped at teardown, leaking them\n",
+				vd->name, vd->cls[i].nr_chunks,
+				1U << vd->cls[i].shift);
+	}
+	xa_destroy(&vd->chunks);
+	free_percpu(vd->pcpu);
+	free_percpu(vd->stats);
+	vd->pcpu = NULL;
+	vd->stats = NULL;
+}

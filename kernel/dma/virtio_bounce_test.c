@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for virtio_bounce: policy, boot parameter, pool, per-CPU
+ * caches and the dma_map_ops, driven through the real DMA API (so that
+ * CONFIG_DMA_API_DEBUG checks every call) on a KUnit device.
+ *
+ * The tests use the identity backend: a device address is a physical
+ * address, so "the device" reads and writes a slot at phys_to_virt(dma).
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "virtio_bounce_internal.h"
+
+struct vb_test_ctx {
+	struct device *dev;
+	struct vb_dev *vd;
+	struct device_dma_parameters parms;
+};
+
+static const struct vb_policy_in vb_plain_in = {
+	.access_platform = true,
+	.iommu_detectable = true,
+	.dma_mask = DMA_BIT_MASK(64),
+};
+
+/* Claim a fresh KUnit device with the given mode and pool bounds. */
+static struct vb_dev *vb_test_claim(struct kunit *test, enum vb_mode mode,
+				    size_t pool_min, size_t pool_max)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct vb_config cfg = {
+		.mode = mode,
+		.pool_min = pool_min,
+		.pool_max = pool_max,
+		.iommu_detect = true,
+		.shrink_interval = 0,	/* tests shrink by hand */
+	};
+	struct vb_dev *vd;
+
+	vd = vb_attach_cfg(ctx->dev, "vbtest", &vb_plain_in, &cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd);
+	KUNIT_ASSERT_TRUE(test, vb_claimed(ctx->dev));
+	ctx->vd = vd;
+	return vd;
+}
+
+static int vb_test_init(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->dev = kunit_device_register(test, "virtio_bounce_test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->dev);
+	ctx->dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	ctx->dev->dma_mask = &ctx->dev->coherent_dma_mask;
+	ctx->dev->dma_parms = &ctx->parms;
+	test->priv = ctx;
+	return 0;
+}
+
+static void vb_test_exit(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = test->priv;
+
+	if (ctx->vd)
+		KUNIT_EXPECT_EQ(test, vb_pool_in_use(ctx->vd), 0UL);
+	vb_detach(ctx->dev);
+	KUNIT_EXPECT_FALSE(test, vb_claimed(ctx->dev));
+	ctx->dev->dma_parms = NULL;
+}
+
+static unsigned long st(struct vb_dev *vd, enum vb_stat s)
+{
+	return vb_stat_sum(vd, s);
+}
+
+/* What the device sees at @dma (identity backend). */
+static u8 *dev_view(dma_addr_t dma)
+{
+	return phys_to_virt(dma);
+}
+
+static void fill(void *p, size_t n, u32 seed)
+{
+	u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (u8)(seed + i * 7 + (i >> 8));
+}
+
+static bool check(const void *p, size_t n, u32 seed)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != (u8)(seed + i * 7 + (i >> 8)))
+			return false;
+	return true;
+}
+
+static bool in_pool(struct vb_dev *vd, dma_addr_t dma)
+{
+	bool r;
+
+	rcu_read_lock();
+	r = vb_find_slot(vd, dma) != NULL;
+	rcu_read_unlock();
+	return r;
+}
+
+/* ---- policy and parameters ------------------------------------------- */
+
+struct vb_policy_case {
+	const char *name;
+	enum vb_mode mode;
+	struct vb_policy_in in;
+	enum vb_backend backend;
+	bool direct_ok;
+};
+
+#define M64 DMA_BIT_MASK(64)
+static const struct vb_policy_case vb_policy_cases[] = {
+	{ "off", VB_MODE_OFF, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
+	{ "on plain", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
+	{ "force plain", VB_MODE_FORCE, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, false },
+	{ "on legacy", VB_MODE_ON, { .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
+	{ "on legacy+iommu", VB_MODE_ON, { .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
+	{ "on iommu", VB_MODE_ON, { .access_platform = true, .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
+	{ "force iommu", VB_MODE_FORCE, { .access_platform = true, .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
+	{ "on undetectable", VB_MODE_ON, { .access_platform = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
+	{ "on undetectable legacy", VB_MODE_ON, { .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
+	{ "on xen pv", VB_MODE_ON, { .xen_pv = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_XEN, true },
+	{ "force xen pv", VB_MODE_FORCE, { .xen_pv = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_XEN, false },
+	{ "on xen grant", VB_MODE_ON, { .xen_pv = true, .xen_grant = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
+	{ "force foreign ops", VB_MODE_FORCE, { .foreign_ops = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
+	{ "on 31-bit mask", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = DMA_BIT_MASK(31) }, VB_BACKEND_NONE, false },
+	{ "on 32-bit mask", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = DMA_BIT_MASK(32) }, VB_BACKEND_IDENTITY, true },
+};
+
+static void vb_test_policy(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vb_policy_cases); i++) {
+		const struct vb_policy_case *c = &vb_policy_cases[i];
+		struct vb_decision d;
+
+		vb_decide(c->mode, &c->in, &d);
+		KUNIT_EXPECT_EQ_MSG(test, d.backend, c->backend, "row '%s'", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, d.direct_ok, c->direct_ok, "row '%s'", c->name);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, d.why, "row '%s'", c->name);
+	}
+}
+
+static void vb_test_parse(struct kunit *test)
+{
+	struct vb_config def = { .mode = VB_MODE_OFF, .pool_min = SZ_4M,
+				 .pool_max = SZ_64M, .iommu_detect = true };
+	struct vb_config c = def;
+	char buf[64];
+
+	strscpy(buf, "on", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_ON);
+
+	strscpy(buf, "force,pool=8M,max=32M,iommu=unknown", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_EQ(test, c.pool_min, (size_t)SZ_8M);
+	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_32M);
+	KUNIT_EXPECT_FALSE(test, c.iommu_detect);
+
+	/* Bad input changes nothing. */
+	c = def;
+	strscpy(buf, "junk", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	strscpy(buf, "on,pool=1", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	strscpy(buf, "on,max=1M,pool=2M", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	strscpy(buf, "on,frobnicate", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	strscpy(buf, "", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_OFF);
+	KUNIT_EXPECT_EQ(test, c.pool_min, (size_t)SZ_4M);
+	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_64M);
+}
+
+/* ---- mapping ------------------------------------------------------------ */
+
+static void vb_test_size_classes(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 64, 512, 513, 2048, 4096, 4097,
+					16384, 65536, SZ_256K, SZ_256K + 1,
+					SZ_1M, SZ_4M };
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_32M);
+	unsigned int i;
+	void *buf;
+
+	buf = (void *)__get_free_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_4M));
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t sz = sizes[i];
+		unsigned long flags = 0;
+		struct vb_slot *s;
+		dma_addr_t dma;
+		bool atomic = sz <= SZ_256K;
+
+		fill(buf, sz, i);
+		/* Small classes are mapped (and grown) with IRQs off. */
+		if (atomic)
+			local_irq_save(flags);
+		dma = dma_map_single(dev, buf, sz, DMA_TO_DEVICE);
+		if (atomic)
+			local_irq_restore(flags);
+		KUNIT_ASSERT_FALSE_MSG(test, dma_mapping_error(dev, dma), "size %zu", sz);
+		KUNIT_EXPECT_TRUE_MSG(test, in_pool(vd, dma), "size %zu", sz);
+		rcu_read_lock();
+		s = vb_find_slot(vd, dma);
+		KUNIT_EXPECT_EQ_MSG(test, 1UL << s->chunk->cls->shift,
+				    max_t(unsigned long, 512, roundup_pow_of_two(sz)),
+				    "size %zu", sz);
+		rcu_read_unlock();
+		KUNIT_EXPECT_TRUE_MSG(test, check(dev_view(dma), sz, i), "size %zu", sz);
+		dma_unmap_single(dev, dma, sz, DMA_TO_DEVICE);
+	}
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_UNMAPS), ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DIRECT), 0UL);
+
+	/* Larger than the largest class: a clean error, nothing mapped. */
+	KUNIT_EXPECT_EQ(test, vb_size_class(vd, SZ_4M + 1), -E2BIG);
+	KUNIT_EXPECT_EQ(test, get_dma_ops(dev)->map_page(dev, virt_to_page(buf), 0,
+							 SZ_4M + 1, DMA_TO_DEVICE,
+							 DMA_ATTR_NO_WARN),
+			DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_OVERSIZE), 1UL);
+	free_pages((unsigned long)buf, get_order(SZ_4M));
+}
+
+static void vb_test_directions(struct kunit *test)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL };
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	const size_t len = 3000, off = 100;
+	u8 *page = kunit_kmalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	u8 *buf = page + off;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		enum dma_data_direction dir = dirs[i];
+		bool from = dir != DMA_TO_DEVICE;
+		dma_addr_t dma;
+
+		fill(buf, len, 1);
+		dma = dma_map_single(dev, buf, len, dir);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+		KUNIT_EXPECT_NE(test, dma, (dma_addr_t)virt_to_phys(buf));
+		/* Copied in for every direction (no stale pool data). */
+		KUNIT_EXPECT_TRUE_MSG(test, check(dev_view(dma), len, 1), "dir %d", dir);
+		fill(dev_view(dma), len, 2);	/* the device writes */
+		dma_unmap_single(dev, dma, len, dir);
+		KUNIT_EXPECT_TRUE_MSG(test, check(buf, len, from ? 2 : 1), "dir %d", dir);
+		KUNIT_EXPECT_EQ(test, page[off - 1], (u8)0);
+		KUNIT_EXPECT_EQ(test, page[off + len], (u8)0);
+	}
+
+	/* Short write: the device fills 1000 of 3000 bytes. */
+	fill(buf, len, 1);
+	{
+		dma_addr_t dma = dma_map_single(dev, buf, len, DMA_FROM_DEVICE);
+
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+		fill(dev_view(dma), 1000, 3);
+		dma_unmap_single(dev, dma, len, DMA_FROM_DEVICE);
+		KUNIT_EXPECT_TRUE(test, check(buf, 1000, 3));
+		fill(page + PAGE_SIZE, len, 1);	/* expected tail, built aside */
+		KUNIT_EXPECT_EQ(test, memcmp(buf + 1000, page + PAGE_SIZE + 1000,
+					     len - 1000), 0);
+	}
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BYTES_TO_DEV), 4 * len);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BYTES_FROM_DEV), 3 * len);
+}
+
+static void vb_test_partial_sync(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	const size_t len = 8192;
+	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	u8 *ref = kunit_kmalloc(test, len, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+
+	/* for_cpu of [1000, 1500) copies exactly that range back. */
+	fill(buf, len, 5);
+	dma = dma_map_single(dev, buf, len, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	fill(dev_view(dma), len, 6);
+	dma_sync_single_for_cpu(dev, dma + 1000, 500, DMA_FROM_DEVICE);
+	fill(ref, len, 6);
+	KUNIT_EXPECT_EQ(test, memcmp(buf + 1000, ref + 1000, 500), 0);
+	fill(ref, len, 5);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, ref, 1000), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf + 1500, ref + 1500, len - 1500), 0);
+	dma_sync_single_for_device(dev, dma + 1000, 500, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, dma, len, DMA_FROM_DEVICE);
+	fill(ref, len, 6);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, ref, len), 0);
+
+	/* for_device of [2000, 2100) pushes exactly that range. */
+	fill(buf, len, 7);
+	dma = dma_map_single(dev, buf, len, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	dma_sync_single_for_cpu(dev, dma, len, DMA_BIDIRECTIONAL);
+	memset(buf + 2000, 0xab, 200);
+	dma_sync_single_for_device(dev, dma + 2000, 100, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, dev_view(dma)[2000], (u8)0xab);
+	KUNIT_EXPECT_EQ(test, dev_view(dma)[2099], (u8)0xab);
+	fill(ref, len, 7);
+	KUNIT_EXPECT_EQ(test, dev_view(dma)[2100], ref[2100]);
+	KUNIT_EXPECT_EQ(test, memcmp(dev_view(dma) + 2100, ref + 2100, len - 2100), 0);
+	dma_unmap_single(dev, dma, len, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_SYNCS), 4UL);
+}
+
+static void vb_test_sg(struct kunit *test)
+{
+	static const unsigned int lens[] = { 100, 4096, 9000, 70000 };
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct scatterlist sgl[ARRAY_SIZE(lens)], *sg;
+	void *bufs[ARRAY_SIZE(lens)];
+	int i, n;
+
+	sg_init_table(sgl, ARRAY_SIZE(lens));
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		bufs[i] = kunit_kmalloc(test, lens[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, bufs[i]);
+		fill(bufs[i], lens[i], 10 + i);
+		sg_set_buf(&sgl[i], bufs[i], lens[i]);
+	}
+	n = dma_map_sg(dev, sgl, ARRAY_SIZE(lens), DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, n, (int)ARRAY_SIZE(lens));
+	for_each_sg(sgl, sg, n, i) {
+		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), lens[i]);
+		KUNIT_EXPECT_TRUE(test, in_pool(vd, sg_dma_address(sg)));
+		KUNIT_EXPECT_TRUE(test, check(dev_view(sg_dma_address(sg)), lens[i], 10 + i));
+		fill(dev_view(sg_dma_address(sg)), lens[i], 20 + i);
+	}
+	dma_unmap_sg(dev, sgl, ARRAY_SIZE(lens), DMA_BIDIRECTIONAL);
+	for (i = 0; i < ARRAY_SIZE(lens); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, check(bufs[i], lens[i], 20 + i), "entry %d", i);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), 4UL);
+}
+
+static void vb_test_coherent(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	dma_addr_t dma;
+	u8 *p;
+
+	p = dma_alloc_coherent(dev, 16384, &dma, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* Rings are not bounced: the device sees the buffer itself. */
+	KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)virt_to_phys(p));
+	KUNIT_EXPECT_FALSE(test, in_pool(vd, dma));
+	KUNIT_EXPECT_EQ(test, p[0], (u8)0);
+	KUNIT_EXPECT_EQ(test, p[16383], (u8)0);
+	fill(p, 16384, 30);
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 16384, 30));
+	dma_free_coherent(dev, 16384, p, dma);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_MAPS), 0UL);
+}
+
+static void vb_test_min_align(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	u8 *page = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
+	static const struct { unsigned int off, len; } c[] = {
+		{ 0x234, 100 }, { 0x800, 6000 }, { 0xfff, 1 }, { 0, 4096 },
+	};
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, 0xfff), 0);
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		u8 *buf = PTR_ALIGN(page, PAGE_SIZE) + c[i].off;
+		dma_addr_t dma;
+
+		fill(buf, c[i].len, 40 + i);
+		dma = dma_map_single(dev, buf, c[i].len, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+		KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
+		KUNIT_EXPECT_EQ_MSG(test, dma & 0xfff, virt_to_phys(buf) & 0xfff,
+				    "offset %#x", c[i].off);
+		KUNIT_EXPECT_TRUE(test, check(dev_view(dma), c[i].len, 40 + i));
+		dma_unmap_single(dev, dma, c[i].len, DMA_TO_DEVICE);
+	}
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)(SZ_4M - 0xfff));
+	/* Without a min_align_mask, a 4 KiB map goes to a 4 KiB-aligned slot. */
+	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, 0), 0);
+	{
+		u8 *buf = PTR_ALIGN(page, PAGE_SIZE) + 8;
+		dma_addr_t dma = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+		KUNIT_EXPECT_EQ(test, dma & 0xfff, (dma_addr_t)0);
+		dma_unmap_single(dev, dma, 4096, DMA_TO_DEVICE);
+	}
+}
+
+#define VB_EXH_SLOTS	512	/* one 256 KiB chunk of 512 B slots */
+
+static void vb_test_exhaustion(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_256K);
+	dma_addr_t *dma = kunit_kcalloc(test, VB_EXH_SLOTS + 1, sizeof(*dma), GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	fill(buf, 512, 50);
+	/* Stay on one CPU so that no slot waits in another CPU's cache. */
+	migrate_disable();
+	for (i = 0; i < VB_EXH_SLOTS; i++) {
+		dma[i] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma[i]))
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, i, VB_EXH_SLOTS);
+	dma[VB_EXH_SLOTS] = dma_map_single_attrs(dev, buf, 512, DMA_TO_DEVICE,
+						 DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, dma[VB_EXH_SLOTS]));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 1UL);
+	/* Another class cannot grow past max either. */
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev,
+		dma_map_single_attrs(dev, buf, 1000, DMA_TO_DEVICE, DMA_ATTR_NO_WARN)));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 2UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	/* Freeing one slot makes one map succeed again, with intact data. */
+	dma_unmap_single(dev, dma[0], 512, DMA_TO_DEVICE);
+	dma[0] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma[0]));
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma[0]), 512, 50));
+	for (i = 0; i < VB_EXH_SLOTS; i++)
+		if (!dma_mapping_error(dev, dma[i]))
+			dma_unmap_single(dev, dma[i], 512, DMA_TO_DEVICE);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+}
+
+static void vb_test_bad_unmaps(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	u8 *buf = kunit_kmalloc(test, 1000, GFP_KERNEL);
+	dma_addr_t dma, other;
+
+	/* Called on the ops directly: DMA_API_DEBUG would flag them first. */
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	fill(buf, 1000, 60);
+	dma = ops->map_page(dev, virt_to_page(buf), offset_in_page(buf), 1000,
+			    DMA_FROM_DEVICE, 0);
+	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
+	fill(dev_view(dma), 1000, 61);
+
+	/* Wrong size: warned, and only the 1000 mapped bytes come back. */
+	ops->unmap_page(dev, dma, 4000, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 1UL);
+	KUNIT_EXPECT_TRUE(test, check(buf, 1000, 61));
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+
+	/* Double unmap: warned, nothing freed twice. */
+	ops->unmap_page(dev, dma, 1000, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 2UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_UNMAPS), 1UL);
+
+	/* Foreign address: warned, ignored. */
+	ops->unmap_page(dev, virt_to_phys(buf), 1000, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 3UL);
+
+	/* An address inside a live mapping is not the mapping. */
+	dma = ops->map_page(dev, virt_to_page(buf), offset_in_page(buf), 1000,
+			    DMA_TO_DEVICE, 0);
+	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
+	ops->unmap_page(dev, dma + 8, 992, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 4UL);
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 1UL);
+	/* The live mapping is still intact and unmaps cleanly. */
+	other = ops->map_page(dev, virt_to_page(buf), offset_in_page(buf), 1000,
+			      DMA_TO_DEVICE, 0);
+	KUNIT_ASSERT_NE(test, other, DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_NE(test, other, dma);
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 1000, 61));
+	ops->unmap_page(dev, dma, 1000, DMA_TO_DEVICE, 0);
+	ops->unmap_page(dev, other, 1000, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 4UL);
+}
+
+#define VB_CACHE_N	(3 * VB_MAG_SIZE)
+
+static void vb_test_cache(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	dma_addr_t *dma = kunit_kcalloc(test, VB_CACHE_N, sizeof(*dma), GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, 256, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	migrate_disable();
+	/* 96 maps: 3 magazines carved from the chunk (misses), 93 hits. */
+	for (i = 0; i < VB_CACHE_N; i++)
+		dma[i] = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_MISSES), 3UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_HITS), (unsigned long)VB_CACHE_N - 3);
+	/* 96 unmaps: loaded and prev fill up, the third magazine goes to the depot. */
+	for (i = 0; i < VB_CACHE_N; i++)
+		dma_unmap_single(dev, dma[i], 256, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DEPOT_FLUSHES), 1UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].depot_len, 1U);
+	/* 96 maps again: 64 hits from this CPU, then one refill from the depot. */
+	for (i = 0; i < VB_CACHE_N; i++)
+		dma[i] = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DEPOT_REFILLS), 1UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_MISSES), 4UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_HITS), 2UL * VB_CACHE_N - 4);
+	for (i = 0; i < VB_CACHE_N; i++)
+		dma_unmap_single(dev, dma[i], 256, DMA_TO_DEVICE);
+	migrate_enable();
+	/* All 96 slots are back: the chunk's 512 slots are all free once drained. */
+	vb_drain_caches(vd);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].out, 0UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].hiwater, (unsigned long)VB_CACHE_N);
+}
+
+static void vb_test_direct(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_ON, SZ_1M, SZ_8M);
+	u8 *buf = kunit_kmalloc(test, 4096, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	dma = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)virt_to_phys(buf));
+	dma_sync_single_for_cpu(dev, dma, 4096, DMA_BIDIRECTIONAL);
+	dma_unmap_single(dev, dma, 4096, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DIRECT), 1UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), 0UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 0UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BYTES_TO_DEV), 0UL);
+}
+
+static void vb_test_shrink(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_8M);
+	dma_addr_t dma[20];
+	void *buf = kunit_kmalloc(test, SZ_64K, GFP_KERNEL);
+	unsigned long shrinks;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	/* 64 KiB slots, 4 per chunk, uncached: 20 maps grow 5 chunks. */
+	for (i = 0; i < ARRAY_SIZE(dma); i++) {
+		dma[i] = dma_map_single(dev, buf, SZ_64K, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma[i]));
+	}
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)(6 * SZ_256K));
+	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
+	/* While mapped, only the idle 512 B chunk can go. */
+	shrinks = vd->shrinks;
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, false), 1UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].nr_chunks, 0UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
+	for (i = 0; i < ARRAY_SIZE(dma); i++)
+		dma_unmap_single(dev, dma[i], SZ_64K, DMA_TO_DEVICE);
+	/* Then down to pool_min (one chunk), never below. */
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, false), 4UL);
+	KUNIT_EXPECT_EQ(test, vd->shrinks - shrinks, 5UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 1UL);
+	/* And it grows again on demand. */
+	dma[0] = dma_map_single(dev, buf, SZ_64K, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma[0]));
+	dma_unmap_single(dev, dma[0], SZ_64K, DMA_TO_DEVICE);
+}
+
+/* ---- stress --------------------------------------------------------------- */
+
+struct vb_stress {
+	struct device *dev;
+	atomic_t errors;
+	atomic_t iters;
+	atomic_t running;
+	struct completion done;
+};
+
+#define VB_STRESS_ITERS	1500
+#define VB_STRESS_MAX	20000
+
+static int vb_stress_fn(void *arg)
+{
+	struct vb_stress *s = arg;
+	u8 *buf = kmalloc(VB_STRESS_MAX, GFP_KERNEL);
+	unsigned int i;
+
+	if (!buf) {
+		atomic_inc(&s->errors);
+		goto out;
+	}
+	for (i = 0; i < VB_STRESS_ITERS; i++) {
+		size_t len = 1 + get_random_u32_below(VB_STRESS_MAX);
+		size_t off = get_random_u32_below(VB_STRESS_MAX - len + 1);
+		enum dma_data_direction dir = get_random_u32_below(3);
+		u32 seed = get_random_u32();
+		dma_addr_t dma;
+
+		fill(buf + off, len, seed);
+		dma = dma_map_single(s->dev, buf + off, len, dir);
+		if (dma_mapping_error(s->dev, dma)) {
+			atomic_inc(&s->errors);
+			continue;
+		}
+		if (!check(dev_view(dma), len, seed))
+			atomic_inc(&s->errors);
+		if (dir != DMA_TO_DEVICE)
+			fill(dev_view(dma), len, seed + 1);
+		dma_unmap_single(s->dev, dma, len, dir);
+		if (!check(buf + off, len, dir != DMA_TO_DEVICE ? seed + 1 : seed))
+			atomic_inc(&s->errors);
+		atomic_inc(&s->iters);
+		if (!(i & 63))
+			cond_resched();
+	}
+	kfree(buf);
+out:
+	if (atomic_dec_and_test(&s->running))
+		complete(&s->done);
+	return 0;
+}
+
+static void vb_test_stress(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_32M);
+	struct vb_stress s = { .dev = dev };
+	unsigned int n = 0;
+	int cpu;
+
+	init_completion(&s.done);
+	atomic_set(&s.running, 1);
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		t = kthread_create(vb_stress_fn, &s, "vb_stress/%d", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, cpu);
+		atomic_inc(&s.running);
+		wake_up_process(t);
+		n++;
+	}
+	if (atomic_dec_and_test(&s.running))
+		complete(&s.done);
+	wait_for_completion(&s.done);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s.errors), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s.iters), (int)(n * VB_STRESS_ITERS));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), (unsigned long)n * VB_STRESS_ITERS);
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 0UL);
+	kunit_info(test, "%u threads, %d maps, %lu cache hits, %lu misses\n", n,
+		   atomic_read(&s.iters), st(vd, VB_STAT_CACHE_HITS),
+		   st(vd, VB_STAT_CACHE_MISSES));
+}
+
+static struct kunit_case vb_test_cases[] = {
+	KUNIT_CASE(vb_test_policy),
+	KUNIT_CASE(vb_test_parse),
+	KUNIT_CASE(vb_test_size_classes),
+	KUNIT_CASE(vb_test_directions),
+	KUNIT_CASE(vb_test_partial_sync),
+	KUNIT_CASE(vb_test_sg),
+	KUNIT_CASE(vb_test_coherent),
+	KUNIT_CASE(vb_test_min_align),
+	KUNIT_CASE(vb_test_exhaustion),
+	KUNIT_CASE(vb_test_bad_unmaps),
+	KUNIT_CASE(vb_test_cache),
+	KUNIT_CASE(vb_test_direct),
+	KUNIT_CASE(vb_test_shrink),
+	KUNIT_CASE(vb_test_stress),
+	{}
+};
+
+static struct kunit_suite vb_test_suite = {
+	.name = "virtio_bounce",
+	.init = vb_test_init,
+	.exit = vb_test_exit,
+	.test_cases = vb_test_cases,
+};
+kunit_test_suite(vb_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for virtio_bounce");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Fetch Debian trixie's linux-source-6.12 (private apt config, see
+# apt-private.sh), unpack it under build/linux, commit the pristine tree as
+# the git base (tag "base"), then put our patch series (patches/*.patch,
+# applied with git am, one commit each) and our new files (kernel/,
+# drivers/, include/, one commit) on top.
+#
+# Idempotent and cheap to re-run: the tree is only reset when the series
+# changed, and new files are copied only when their content changed, so
+# an incremental kernel build recompiles only what we touched.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=$top/build
+K=$B/linux
+cd "$top"
+
+if [ ! -d "$K/.git" ]; then
+	deb=$(ls "$B"/debs/linux-source-6.12_*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		scripts/apt-private.sh "$B/debs" trixie linux-source-6.12 >/dev/null
+		deb=$(ls "$B"/debs/linux-source-6.12_*.deb | head -n 1)
+	fi
+	echo "prepare-kernel: unpacking $(basename "$deb")"
+	rm -rf "$B/src" "$K.tmp"
+	mkdir -p "$B/src" "$K.tmp"
+	dpkg-deb -x "$deb" "$B/src"
+	tar -xf "$B"/src/usr/src/linux-source-6.12.tar.xz -C "$K.tmp" --strip-components=1
+	rm -rf "$B/src"
+	(
+		cd "$K.tmp"
+		git init -q -b vb
+		git config user.name "virtio_bounce build"
+		git config user.email "build@virtio-bounce.invalid"
+		git config core.autocrlf false
+		git add -A -f .
+		git commit -q -m "Linux $(make -s kernelversion) from Debian $(basename "$deb" .deb)"
+		git tag base
+	)
+	mv "$K.tmp" "$K"
+fi
+
+cd "$K"
+want=$( (cat "$top"/patches/*.patch 2>/dev/null || true) | sha1sum | cut -c1-12)
+have=$(cat .git/vb-series 2>/dev/null || true)
+if [ "$want" != "$have" ]; then
+	echo "prepare-kernel: applying patch series ($want)"
+	git reset -q --hard base
+	for p in "$top"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		git am -q --keep-cr "$p" || { git am --abort; echo "prepare-kernel: $p does not apply" >&2; exit 1; }
+	done
+	echo "$want" > .git/vb-series
+fi
+
+# New files: copy those whose content differs, commit them as one commit.
+changed=0
+while IFS= read -r f; do
+	if ! cmp -s "$top/$f" "$K/$f"; then
+		mkdir -p "$(dirname "$K/$f")"
+		cp "$top/$f" "$K/$f"
+		changed=1
+	fi
+done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- kernel drivers include tools/testing/virtio_bounce | grep -v '/\.gitignore$')
+if [ $changed = 1 ] || [ -n "$(git status --porcelain)" ]; then
+	git add -A -f
+	if git log -1 --format=%s | grep -q '^virtio_bounce: new files$'; then
+		git commit -q --amend --no-edit
+	else
+		git commit -q -m "virtio_bounce: new files"
+	fi
+fi
+echo "prepare-kernel: $(make -s kernelversion) at $(git rev-parse --short HEAD) ($(git rev-list --count base..HEAD) commits on base)"
