@@ -165,16 +165,24 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 		goto unmap;
 	}
 
+	/*
+	 * irqsave: the map path may run under a driver's IRQ-disabling lock
+	 * (virtio-blk's vq lock), so the _irq variants would re-enable IRQs.
+	 */
 	first = c->dma >> VB_GRANULE_SHIFT;
 	nr = bytes >> VB_GRANULE_SHIFT;
+	xa_lock_irqsave(&vd->chunks, flags);
 	for (i = 0; i < nr; i++) {
-		err = xa_insert_irq(&vd->chunks, first + i, c, gfp);
+		err = __xa_insert(&vd->chunks, first + i, c, gfp);
 		if (err) {
 			while (i--)
-				xa_erase_irq(&vd->chunks, first + i);
-			goto unmap;
+				__xa_erase(&vd->chunks, first + i);
+			break;
 		}
 	}
+	xa_unlock_irqrestore(&vd->chunks, flags);
+	if (err)
+		goto unmap;
 
 	bitmap_fill(c->free, c->nr_slots);
 	c->nr_free = c->nr_slots;
@@ -510,8 +518,10 @@ unsigned long vb_shrink(struct vb_dev *vd, bool all)
 		unsigned long first = c->dma >> VB_GRANULE_SHIFT;
 		unsigned long j, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
 
+		xa_lock_irqsave(&vd->chunks, flags);
 		for (j = 0; j < nr; j++)
-			xa_erase_irq(&vd->chunks, first + j);
+			__xa_erase(&vd->chunks, first + j);
+		xa_unlock_irqrestore(&vd->chunks, flags);
 	}
 	if (list_empty(&victims))
 		return 0;
