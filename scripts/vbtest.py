@@ -320,11 +320,11 @@ def sc_junk(res):
 
 
 def sc_smallpool(res):
-    r = boot("smallpool", vb="force,pool=256K,max=2M")
+    r = boot("smallpool", vb="force,pool=512K,max=4M")
     check_data(res, r)
     ex = sum(max(0, stat(r, d, "fail_exhausted")) for d in r["stat"])
     pools = [stat(r, d, "pool_bytes") for d in r["stat"]]
-    res.check("smallpool/bounded", pools and all(0 < p <= 2 << 20 for p in pools), f"pool_bytes={pools}")
+    res.check("smallpool/bounded", pools and all(0 < p <= 4 << 20 for p in pools), f"pool_bytes={pools}")
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
 
 

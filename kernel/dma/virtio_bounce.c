@@ -1007,7 +1007,7 @@ static int vb_shrink_set(void *data, u64 val)
 	struct vb_dev *vd = data;
 
 	if (val)
-		vb_shrink(vd, false);
+		vb_shrink(vd, vd->pool_min, -1);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vb_shrink_fops, NULL, vb_shrink_set, "%llu\n");
@@ -1130,7 +1130,13 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		vd->be = &vb_identity_backend;
 		break;
 	}
-	vd->max_shift = vd->be->max_shift;
+	/*
+	 * No slot larger than a quarter of the pool: a small pool caps the
+	 * segment size the driver uses (virtio_max_dma_size()), so one
+	 * request can always fit once other I/O has drained.
+	 */
+	vd->max_shift = min_t(unsigned int, vd->be->max_shift,
+			      ilog2(vd->pool_max / 4));
 
 	err = vb_pool_init(vd);
 	if (err)

@@ -300,7 +300,8 @@ int vb_size_class(struct vb_dev *vd, size_t size);
 struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls);
 void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot);
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp);
-unsigned long vb_shrink(struct vb_dev *vd, bool all);
+unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep);
+unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls);
 void vb_drain_caches(struct vb_dev *vd);
 unsigned long vb_pool_in_use(struct vb_dev *vd);
 

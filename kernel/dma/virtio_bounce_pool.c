@@ -476,14 +476,16 @@ void vb_drain_caches(struct vb_dev *vd)
 /**
  * vb_shrink() - release chunks with no slot in use
  * @vd: the device
- * @all: release down to nothing (detach) instead of down to pool_min
+ * @floor: keep at least this many bytes in the pool (pool_min for the
+ *	idle scan, 0 at detach, just enough room for one chunk in reclaim)
+ * @keep: class whose chunks stay (the one reclaim makes room for), or -1
  *
  * Process context.  Slots held in per-CPU magazines keep their chunk;
  * the depot is drained first.
  *
  * Return: number of chunks released.
  */
-unsigned long vb_shrink(struct vb_dev *vd, bool all)
+unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep)
 {
 	struct vb_chunk *c, *tmp;
 	unsigned long flags, n = 0;
@@ -493,6 +495,8 @@ unsigned long vb_shrink(struct vb_dev *vd, bool all)
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		struct vb_class *k = &vd->cls[i];
 
+		if (i == keep)
+			continue;
 		spin_lock_irqsave(&k->lock, flags);
 		vb_drain_depot(k);
 		list_for_each_entry_safe(c, tmp, &k->partial, node) {
@@ -501,7 +505,7 @@ unsigned long vb_shrink(struct vb_dev *vd, bool all)
 			if (c->nr_free != c->nr_slots)
 				continue;
 			spin_lock(&vd->grow_lock);
-			if (!all && vd->pool_bytes - bytes < vd->pool_min) {
+			if (vd->pool_bytes < floor + bytes) {
 				spin_unlock(&vd->grow_lock);
 				break;
 			}
@@ -548,6 +552,50 @@ unsigned long vb_pool_in_use(struct vb_dev *vd)
 	return vb_stat_sum(vd, VB_STAT_BOUNCED) - vb_stat_sum(vd, VB_STAT_UNMAPS);
 }
 
+/* IPI handler (IRQs off): give this CPU's cached slots back to their chunks. */
+static void vb_flush_cpu(void *arg)
+{
+	struct vb_dev *vd = arg;
+	struct vb_pcpu *p = this_cpu_ptr(vd->pcpu);
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+		struct vb_mag *m[2] = { p->c[i].loaded, p->c[i].prev };
+		int j;
+
+		if (!k->mag_cap)
+			continue;
+		spin_lock(&k->lock);
+		for (j = 0; j < 2; j++) {
+			vb_note_out(k, -(long)m[j]->n);
+			while (m[j]->n)
+				vb_return(k, m[j]->slot[--m[j]->n]);
+		}
+		spin_unlock(&k->lock);
+	}
+}
+
+/**
+ * vb_reclaim() - make room for one chunk of @cls when the pool is full
+ * @vd: the device
+ * @cls: the starved class
+ *
+ * Empties every CPU's cache and the depots, then releases just enough
+ * idle chunks of the other classes for one chunk of @cls.  Process
+ * context.
+ *
+ * Return: chunks released.
+ */
+unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls)
+{
+	size_t need = PAGE_SIZE << chunk_order(vd->cls[cls].shift);
+
+	on_each_cpu(vb_flush_cpu, vd, 1);
+	return vb_shrink(vd, vd->pool_max > need ? vd->pool_max - need : 0,
+			 cls);
+}
+
 static void vb_grow_worker(struct work_struct *w)
 {
 	struct vb_dev *vd = container_of(w, struct vb_dev, grow_work);
@@ -564,7 +612,8 @@ static void vb_grow_worker(struct work_struct *w)
 		spin_lock_irqsave(&k->lock, flags);
 		low = !k->depot && list_empty(&k->partial);
 		spin_unlock_irqrestore(&k->lock, flags);
-		if (low)
+		if (low && vb_grow(vd, i, GFP_KERNEL) == -ENOSPC &&
+		    vb_reclaim(vd, i))
 			vb_grow(vd, i, GFP_KERNEL);
 	}
 }
@@ -574,7 +623,7 @@ static void vb_shrink_worker(struct work_struct *w)
 	struct vb_dev *vd = container_of(to_delayed_work(w), struct vb_dev,
 					 shrink_work);
 
-	vb_shrink(vd, false);
+	vb_shrink(vd, vd->pool_min, -1);
 	schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
 }
 
@@ -679,7 +728,7 @@ void vb_pool_destroy(struct vb_dev *vd)
 			}
 		}
 	}
-	vb_shrink(vd, true);
+	vb_shrink(vd, 0, -1);
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		vb_free_mags(vd->cls[i].spare);
 		vd->cls[i].spare = NULL;

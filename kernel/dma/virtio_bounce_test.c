@@ -394,7 +394,7 @@ static void vb_test_coherent(struct kunit *test)
 static void vb_test_min_align(struct kunit *test)
 {
 	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
-	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_16M);
 	u8 *page = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	static const struct { unsigned int off, len; } c[] = {
 		{ 0x234, 100 }, { 0x800, 6000 }, { 0xfff, 1 }, { 0, 4096 },
@@ -598,13 +598,13 @@ static void vb_test_shrink(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
 	/* While mapped, only the idle 512 B chunk can go. */
 	shrinks = vd->shrinks;
-	KUNIT_EXPECT_EQ(test, vb_shrink(vd, false), 1UL);
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1), 1UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[0].nr_chunks, 0UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
 	for (i = 0; i < ARRAY_SIZE(dma); i++)
 		dma_unmap_single(dev, dma[i], SZ_64K, DMA_TO_DEVICE);
 	/* Then down to pool_min (one chunk), never below. */
-	KUNIT_EXPECT_EQ(test, vb_shrink(vd, false), 4UL);
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1), 4UL);
 	KUNIT_EXPECT_EQ(test, vd->shrinks - shrinks, 5UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 1UL);
