@@ -11,10 +11,10 @@ export JOBS
 
 APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
-	qemu-utils busybox-static fio file kmod rsync perl git
+	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib
 
 .PHONY: help deps kernel xen build initramfs demo test kunit e2e host-checks \
-	patches check clean distclean versions
+	patches check clean distclean versions trace
 
 help:
 	@echo "virtio_bounce targets:"
@@ -29,6 +29,8 @@ help:
 	@echo "  make kunit       KUnit only (KASAN + DMA_API_DEBUG), build/kunit"
 	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
+	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
+	@echo "                   over it; results in build/trace/"
 	@echo "  make check       same as host-checks"
 	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
 	@echo "                   build/series/ (the whole series) from build/linux"
@@ -72,6 +74,9 @@ kunit: kernel
 
 e2e: build initramfs xen
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)
+
+trace: deps build initramfs
+	@python3 scripts/vbtest.py trace $(B)/trace
 
 host-checks check: kernel
 	@scripts/host-checks.sh

@@ -8,6 +8,8 @@ and virtio-rng, and checks data byte for byte.
                                 "e2e: N passed, N failed"
   vbtest.py demo                boot once with virtio_bounce=on and show
                                 what virtio_bounce did for each device
+  vbtest.py trace [OUTDIR]      boot (force), trace a known workload, run
+                                tools/perf-scripts/vb_trace.py over it
   vbtest.py list                list the scenarios
 
 Environment: VB_ACCEL (default tcg; e.g. kvm), VB_TIMEOUT (seconds per
@@ -338,7 +340,14 @@ def sc_iommu(res):
 
 def xen_translated(r):
     """Chunks whose device (machine) address differs from their pseudo-physical one."""
-    return [c for c in r["chunks"] if int(c[1], 16) != int(c[2], 16)]
+    out = []
+    for c in r["chunks"]:
+        try:
+            if int(c[1], 16) != int(c[2], 16):
+                out.append(c)
+        except ValueError:
+            pass
+    return out
 
 
 def sc_xen_on(res):
@@ -392,6 +401,101 @@ def sc_negative(res):
               f"{sub.passed} passed, {sub.failed} failed")
 
 
+PERF = os.path.join(TOP, "tools/perf-scripts/vb_trace.py")
+PYPLOT = "/usr/bin/python3"     # Debian's python3-matplotlib lives there
+
+
+def section(log, begin, end):
+    out, on = [], False
+    for line in log.splitlines():
+        if line.strip() == begin:
+            on = True
+        elif line.strip() == end:
+            on = False
+        elif on:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def trace_run(outdir):
+    """Boot with force, trace 100 x 4096 B and 50 x 512 B O_DIRECT reads
+    of /dev/vdb, and run every vb_trace.py subcommand over the trace."""
+    r = boot("trace", vb="force", tests="trace")
+    os.makedirs(outdir, exist_ok=True)
+    ev = os.path.join(outdir, "events.txt")
+    gr = os.path.join(outdir, "graph.txt")
+    with open(ev, "w") as f:
+        f.write(section(r["log"], "VBTRACE-BEGIN", "VBTRACE-END"))
+    with open(gr, "w") as f:
+        f.write(section(r["log"], "VBGRAPH-BEGIN", "VBGRAPH-END"))
+    png = os.path.join(outdir, "occupancy.png")
+    if os.path.exists(png):
+        os.unlink(png)
+    outs = {}
+    for name, args in (("hist", ["hist", ev]), ("ratio", ["ratio", ev]),
+                       ("cache", ["cache", ev]), ("latency", ["latency", gr]),
+                       ("occupancy", ["occupancy", ev, "--png", png,
+                                      "--title", "pool occupancy, 100 x 4 KiB + 50 x 512 B reads, force"])):
+        p = subprocess.run([PYPLOT, PERF] + args, capture_output=True, text=True)
+        outs[name] = p.stdout + p.stderr
+        with open(os.path.join(outdir, name + ".txt"), "w") as f:
+            f.write(outs[name])
+    blk = sorted(devs_of(r, "blk"))
+    r["vdb"] = blk[1] if len(blk) > 1 else None
+    return r, outs, png
+
+
+def dev_block(text, dev):
+    """The lines of one device's block in `hist` output."""
+    out, on = [], False
+    for line in text.splitlines():
+        if re.match(r"^\S", line):
+            on = line.startswith(dev + ":")
+        elif on:
+            out.append(line)
+    return "\n".join(out)
+
+
+def sc_trace(res):
+    r, o, png = trace_run(os.path.join(WORK, "trace"))
+    n = "trace"
+    if not res.check(f"{n}/boot", r["done"] and not r["timed_out"], f"see {r['logf']}"):
+        return
+    vdb = r["vdb"]
+    res.check(f"{n}/workload", r["val"].get("trace-reads-4096") == "100" and
+              r["val"].get("trace-reads-512") == "50", f"{r['val']}")
+    h = dev_block(o["hist"], vdb or "?")
+    res.check(f"{n}/hist-4096", re.search(r"^\s+4096\s+100\s", h, re.M) is not None,
+              f"no '4096 100' for {vdb} in:\n{o['hist']}")
+    res.check(f"{n}/hist-512", re.search(r"^\s+512\s+50\s", h, re.M) is not None,
+              f"no '512 50' for {vdb}")
+    m = re.search(rf"^{vdb}\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)%", o["ratio"], re.M) if vdb else None
+    res.check(f"{n}/ratio", m is not None and m.group(1) == m.group(2) and m.group(3) == "0"
+              and m.group(4) == "100.0" and int(m.group(1)) >= 3 * 150,
+              f"ratio output:\n{o['ratio']}")
+    rows = [l.split() for l in o["cache"].splitlines() if vdb and l.startswith(vdb + " ")]
+    maps = sum(int(x[2]) for x in rows)
+    miss = sum(int(x[3]) for x in rows)
+    res.check(f"{n}/cache", rows and maps >= 3 * 150 and 0 < miss < maps,
+              f"cache output:\n{o['cache']}")
+    lm = re.search(r"^vb_map_page\s+(\d+)", o["latency"], re.M)
+    lu = re.search(r"^vb_unmap_page\s+(\d+)", o["latency"], re.M)
+    res.check(f"{n}/latency", lm and lu and int(lm.group(1)) >= 300 and int(lu.group(1)) >= 300,
+              f"latency output:\n{o['latency'][:600]}")
+    ok = os.path.exists(png) and os.path.getsize(png) > 1000 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    fin = re.search(rf"^{vdb}: \d+ events, peak (\d+) bytes in bounce slots, final (\d+)", o["occupancy"], re.M) if vdb else None
+    res.check(f"{n}/occupancy", ok and fin is not None and fin.group(2) == "0" and int(fin.group(1)) >= 4096,
+              f"png ok={ok}, output:\n{o['occupancy']}")
+
+
+def trace_cmd(outdir):
+    r, o, png = trace_run(outdir)
+    for k in ("ratio", "hist", "cache", "latency", "occupancy"):
+        print(f"== vb_trace.py {k}\n{o[k]}")
+    print(f"trace files in {outdir}")
+    return 0 if r["done"] else 1
+
+
 SCENARIOS = {
     "negative": sc_negative,
     "on": sc_on,
@@ -403,6 +507,7 @@ SCENARIOS = {
     "xen-force": sc_xen_force,
     "xen-failpool": sc_xen_failpool,
     "xen-stock": sc_xen_stock,
+    "trace": sc_trace,
 }
 
 
@@ -438,6 +543,8 @@ def main(argv):
         return 0
     if argv[1] == "demo":
         return demo()
+    if argv[1] == "trace":
+        return trace_cmd(argv[2] if len(argv) > 2 else os.path.join(B, "trace"))
     if argv[1] == "e2e":
         names = argv[2:] or list(SCENARIOS)
         res = Results()

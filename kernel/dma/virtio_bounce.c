@@ -435,7 +435,7 @@ static void vb_bad_unmap(struct vb_dev *vd, const char *what, dma_addr_t dma,
 {
 	vb_stat_add(vd, VB_STAT_BAD_UNMAPS, 1);
 	dev_warn_ratelimited(vd->dev,
-			     "virtio_bounce: %s: %s of %pad (%zu bytes) ignored\n",
+			     "virtio_bounce: %s: %s: %pad (%zu bytes)\n",
 			     vd->name, what, &dma, size);
 }
 
@@ -474,18 +474,20 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	if (!s) {
 		rcu_read_unlock();
 		if (pool)
-			vb_bad_unmap(vd, "unmap of a free slot (double unmap?)",
+			vb_bad_unmap(vd, "unmap of a free slot or not the mapped address (double unmap?), ignored",
 				     dma, size);
 		else if (!vd->d.direct_ok)
-			vb_bad_unmap(vd, "unmap of an address this device never mapped",
+			vb_bad_unmap(vd, "unmap of an address this device never mapped, ignored",
 				     dma, size);
 		/* else: a 1:1 mapping, nothing to undo on a coherent device */
 		trace_virtio_bounce_unmap(vd->name, dma, size, dir, false);
 		return;
 	}
 	if (unlikely(s->len != size || s->dir != dir)) {
-		vb_bad_unmap(vd, s->len != size ? "unmap with the wrong size" :
-			     "unmap with the wrong direction", dma, size);
+		vb_bad_unmap(vd, s->len != size ?
+			     "unmap with the wrong size, releasing what was mapped" :
+			     "unmap with the wrong direction, releasing what was mapped",
+			     dma, size);
 		/* Carry on with what was mapped: never copy past it. */
 		dir = s->dir;
 	}
@@ -530,12 +532,13 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	if (!s) {
 		rcu_read_unlock();
 		if (pool || !vd->d.direct_ok)
-			vb_bad_unmap(vd, "sync of an unmapped address", dma,
-				     size);
+			vb_bad_unmap(vd, "sync of an unmapped address, ignored",
+				     dma, size);
 		return;
 	}
 	if (unlikely(off + size > s->len)) {
-		vb_bad_unmap(vd, "sync past the end of the mapping", dma, size);
+		vb_bad_unmap(vd, "sync past the end of the mapping, truncated",
+			     dma, size);
 		size = s->len - off;
 	}
 	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)) {
@@ -992,7 +995,7 @@ static int vb_pool_show(struct seq_file *m, void *v)
 			   k->mag_cap);
 		spin_unlock_irqrestore(&k->lock, flags);
 	}
-	seq_puts(m, "chunk phys dma bytes slot_size\n");
+	seq_puts(m, "# chunks: phys dma bytes slot_size\n");
 	spin_lock_irqsave(&vd->grow_lock, flags);
 	list_for_each_entry(c, &vd->all_chunks, all)
 		seq_printf(m, "chunk %pa %pad %lu %u\n", &c->phys, &c->dma,

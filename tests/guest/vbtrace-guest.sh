@@ -1,0 +1,30 @@
+#!/bin/sh
+# Guest side of `make trace` and of the trace test: trace a known workload
+# with tracefs and print the raw trace between markers for the host.
+#   100 O_DIRECT reads of 4096 bytes and 50 of 512 bytes from /dev/vdb
+T=/sys/kernel/tracing
+echo 0 > $T/tracing_on
+echo nop > $T/current_tracer
+echo > $T/trace
+echo 8192 > $T/buffer_size_kb
+echo 1 > $T/events/virtio_bounce/enable
+echo 1 > $T/tracing_on
+echo "VBVAL trace-reads-4096 $(vbio /dev/vdb 4096 100)"
+echo "VBVAL trace-reads-512 $(vbio /dev/vdb 512 50)"
+echo 0 > $T/tracing_on
+echo VBTRACE-BEGIN
+cat $T/trace
+echo VBTRACE-END
+echo 0 > $T/events/virtio_bounce/enable
+# map/unmap latency with function_graph
+echo > $T/trace
+echo 'vb_map_page vb_unmap_page' > $T/set_graph_function
+echo 2 > $T/max_graph_depth
+echo function_graph > $T/current_tracer
+echo 1 > $T/tracing_on
+vbio /dev/vdb 4096 100 >/dev/null
+echo 0 > $T/tracing_on
+echo VBGRAPH-BEGIN
+cat $T/trace
+echo VBGRAPH-END
+echo nop > $T/current_tracer

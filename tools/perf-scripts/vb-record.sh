@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Record virtio_bounce events (and optionally map/unmap latency) while a
+# command runs; the output feeds vb_trace.py.
+#
+#   vb-record.sh [-o TRACE] [-g GRAPH] [-p] -- COMMAND [ARGS...]
+#     -o TRACE  event trace text (default vb-trace.txt)
+#     -g GRAPH  also run COMMAND again under function_graph on
+#               vb_map_page/vb_unmap_page and write that trace to GRAPH
+#     -p        use perf (perf record -e 'virtio_bounce:*' -a; perf script)
+#               instead of tracefs
+#   then:  vb_trace.py summary TRACE; vb_trace.py latency GRAPH;
+#          vb_trace.py occupancy TRACE --png occupancy.png
+set -eu
+usage() { sed -n '3,14s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+out=vb-trace.txt graph= perf=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o) out=$2; shift 2 ;;
+	-g) graph=$2; shift 2 ;;
+	-p) perf=1; shift ;;
+	-h|--help) usage 0 ;;
+	--) shift; break ;;
+	*) usage 2 ;;
+	esac
+done
+[ $# -gt 0 ] || usage 2
+T=/sys/kernel/tracing
+[ -d $T/events ] || T=/sys/kernel/debug/tracing
+if [ $perf = 1 ]; then
+	perf record -q -e 'virtio_bounce:*' -a -o vb-perf.data -- "$@"
+	perf script -i vb-perf.data > "$out"
+else
+	echo 0 > $T/tracing_on
+	echo nop > $T/current_tracer
+	echo > $T/trace
+	echo 1 > $T/events/virtio_bounce/enable
+	echo 1 > $T/tracing_on
+	"$@"
+	echo 0 > $T/tracing_on
+	cat $T/trace > "$out"
+	echo 0 > $T/events/virtio_bounce/enable
+fi
+if [ -n "$graph" ]; then
+	echo > $T/trace
+	echo 'vb_map_page vb_unmap_page' > $T/set_graph_function
+	echo 2 > $T/max_graph_depth
+	echo function_graph > $T/current_tracer
+	echo 1 > $T/tracing_on
+	"$@"
+	echo 0 > $T/tracing_on
+	cat $T/trace > "$graph"
+	echo nop > $T/current_tracer
+fi
+echo "vb-record: events in $out${graph:+, latency in $graph}"
