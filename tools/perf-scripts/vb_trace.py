@@ -123,7 +123,9 @@ def cmd_cache(a):
     return 0
 
 
-GRAPH_RE = re.compile(r"(\d+\.\d+) us\s+\|\s+(?:\}\s*/\*\s*(vb_\w+)\s*\*/|(vb_\w+)\(\);)")
+# " 0) ! 169.818 us  |    vb_map_phys();"   " 0)               |  vb_map_page() {"
+# " 0) + 42.189 us   |  }"  (closing lines may carry "/* fn */" with funcgraph-tail)
+GRAPH_RE = re.compile(r"^\s*(\d+)\)\s*(?:[!+#*@$]\s*)?(?:([\d.]+) us)?\s*\|\s*(.*)$")
 
 
 def pct(v, p):
@@ -132,11 +134,23 @@ def pct(v, p):
 
 def cmd_latency(a):
     lat = collections.defaultdict(list)
+    stacks = collections.defaultdict(list)     # per CPU: open functions
     with open(a.trace, errors="replace") as fh:
         for line in fh:
-            m = GRAPH_RE.search(line)
-            if m:
-                lat[m.group(2) or m.group(3)].append(float(m.group(1)) * 1000.0)
+            m = GRAPH_RE.match(line)
+            if not m:
+                continue
+            cpu, dur, body = m.group(1), m.group(2), m.group(3).strip()
+            opened = re.match(r"(\w+)\(\) \{$", body)
+            leaf = re.match(r"(\w+)\(\);$", body)
+            if opened:
+                stacks[cpu].append(opened.group(1))
+            elif leaf and dur:
+                lat[leaf.group(1)].append(float(dur) * 1000.0)
+            elif body.startswith("}") and stacks[cpu]:
+                fn = stacks[cpu].pop()
+                if dur:
+                    lat[fn].append(float(dur) * 1000.0)
     if not lat:
         print("no vb_* durations in this function_graph trace")
         return 1
