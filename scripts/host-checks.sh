@@ -23,7 +23,8 @@ for f in $files; do
 	[ -z "$out" ] && ok "checkpatch $f" || bad "checkpatch $f" "$out"
 done
 for p in patches/*.patch; do
-	out=$(perl $K/scripts/checkpatch.pl --strict --no-tree --terse --show-types "$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v 'FILE_PATH_CHANGES')
+	# From outside the repo: inside a git tree checkpatch reads a .patch as a file.
+	out=$(cd /tmp && perl $K/scripts/checkpatch.pl --strict --no-tree --terse --show-types "$top/$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v 'FILE_PATH_CHANGES')
 	[ -z "$out" ] && ok "checkpatch $(basename "$p")" || bad "checkpatch $(basename "$p")" "$out"
 done
 kd=$(git ls-files -- 'kernel/*.c' 'drivers/*.c' 'include/linux/*.h')

@@ -30,8 +30,8 @@ if [ ! -d "$K/.git" ]; then
 	(
 		cd "$K.tmp"
 		git init -q -b vb
-		git config user.name "virtio_bounce build"
-		git config user.email "build@virtio-bounce.invalid"
+		git config user.name "virtio_bounce developers"
+		git config user.email "virtio-bounce@lists.invalid"
 		git config core.autocrlf false
 		git add -A -f .
 		git commit -q -m "Linux $(make -s kernelversion) from Debian $(basename "$deb" .deb)"

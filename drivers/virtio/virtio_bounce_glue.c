@@ -34,7 +34,7 @@ void virtio_bounce_attach(struct virtio_device *vdev)
 	in.xen_pv = xen_pv_domain();
 	in.xen_grant = IS_ENABLED(CONFIG_XEN_GRANT_DMA_OPS) &&
 		       xen_virtio_restricted_mem_acc(vdev);
-	in.foreign_ops = dma_dev->dma_ops != NULL;
+	in.foreign_ops = dma_dev->dma_ops;
 	in.iommu_dma = use_dma_iommu(dma_dev);
 	in.iommu_detectable = vb_iommu_detectable();
 	in.access_platform = virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM);

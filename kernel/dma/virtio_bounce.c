@@ -73,6 +73,47 @@ const char *vb_backend_name(enum vb_backend backend)
 	       vb_backend_names[backend] : "?";
 }
 
+/* One line per decision-table row, printed in dmesg and debugfs. */
+enum {
+	VB_WHY_OFF,
+	VB_WHY_GRANT,
+	VB_WHY_FOREIGN,
+	VB_WHY_MASK,
+	VB_WHY_XEN_ON,
+	VB_WHY_XEN_FORCE,
+	VB_WHY_LEGACY_IOMMU_ON,
+	VB_WHY_LEGACY_IOMMU_FORCE,
+	VB_WHY_LEGACY_ON,
+	VB_WHY_LEGACY_FORCE,
+	VB_WHY_IOMMU,
+	VB_WHY_UNDETECTABLE,
+	VB_WHY_NO_IOMMU_ON,
+	VB_WHY_NO_IOMMU_FORCE,
+};
+
+static const char * const vb_why[] = {
+	[VB_WHY_OFF] = "virtio_bounce=off: stock DMA path",
+	[VB_WHY_GRANT] = "Xen grant DMA ops own this device: left to them",
+	[VB_WHY_FOREIGN] = "device already has its own DMA ops: left to them",
+	[VB_WHY_MASK] = "DMA mask below 32 bits: left to the stock path",
+	[VB_WHY_XEN_ON] =
+		"Xen PV: machine-contiguous buffers go direct, others bounce via the pre-translated pool",
+	[VB_WHY_XEN_FORCE] = "Xen PV, force: always bounce via the pre-translated pool",
+	[VB_WHY_LEGACY_IOMMU_ON] =
+		"no ACCESS_PLATFORM: device bypasses the IOMMU (its domain is ignored), 1:1 fast path",
+	[VB_WHY_LEGACY_IOMMU_FORCE] =
+		"no ACCESS_PLATFORM: device bypasses the IOMMU (its domain is ignored), force: always bounce",
+	[VB_WHY_LEGACY_ON] = "no ACCESS_PLATFORM: device uses physical addresses, 1:1 fast path",
+	[VB_WHY_LEGACY_FORCE] =
+		"no ACCESS_PLATFORM: device uses physical addresses, force: always bounce",
+	[VB_WHY_IOMMU] =
+		"IOMMU-DMA domain: pool mapped once through the IOMMU, always bounce (no per-I/O IOMMU work)",
+	[VB_WHY_UNDETECTABLE] =
+		"platform cannot tell whether an IOMMU translates this device: safe fallback, pool mapped through the device's own DMA path, always bounce",
+	[VB_WHY_NO_IOMMU_ON] = "no IOMMU: 1:1 fast path, bounce only what is not DMA-capable",
+	[VB_WHY_NO_IOMMU_FORCE] = "no IOMMU, force: always bounce",
+};
+
 /**
  * vb_decide() - the per-device decision table
  * @mode: requested mode
@@ -91,38 +132,36 @@ void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
 	out->direct_ok = false;
 
 	if (mode == VB_MODE_OFF) {
-		out->why = "virtio_bounce=off: stock DMA path";
+		out->why = vb_why[VB_WHY_OFF];
 	} else if (in->xen_grant) {
-		out->why = "Xen grant DMA ops own this device: left to them";
+		out->why = vb_why[VB_WHY_GRANT];
 	} else if (in->foreign_ops) {
-		out->why = "device already has its own DMA ops: left to them";
+		out->why = vb_why[VB_WHY_FOREIGN];
 	} else if (in->dma_mask < DMA_BIT_MASK(32)) {
-		out->why = "DMA mask below 32 bits: left to the stock path";
+		out->why = vb_why[VB_WHY_MASK];
 	} else if (in->xen_pv) {
 		out->backend = VB_BACKEND_XEN;
 		out->direct_ok = on;
-		out->why = on ? "Xen PV: machine-contiguous buffers go direct, others bounce via the pre-translated pool" :
-				"Xen PV, force: always bounce via the pre-translated pool";
+		out->why = vb_why[on ? VB_WHY_XEN_ON : VB_WHY_XEN_FORCE];
 	} else if (!in->access_platform) {
 		out->backend = VB_BACKEND_IDENTITY;
 		out->direct_ok = on;
 		if (in->iommu_dma)
-			out->why = on ? "no ACCESS_PLATFORM: device bypasses the IOMMU (its domain is ignored), 1:1 fast path" :
-					"no ACCESS_PLATFORM: device bypasses the IOMMU (its domain is ignored), force: always bounce";
+			out->why = vb_why[on ? VB_WHY_LEGACY_IOMMU_ON :
+					       VB_WHY_LEGACY_IOMMU_FORCE];
 		else
-			out->why = on ? "no ACCESS_PLATFORM: device uses physical addresses, 1:1 fast path" :
-					"no ACCESS_PLATFORM: device uses physical addresses, force: always bounce";
+			out->why = vb_why[on ? VB_WHY_LEGACY_ON :
+					       VB_WHY_LEGACY_FORCE];
 	} else if (in->iommu_dma) {
 		out->backend = VB_BACKEND_PARENT;
-		out->why = "IOMMU-DMA domain: pool mapped once through the IOMMU, always bounce (no per-I/O IOMMU work)";
+		out->why = vb_why[VB_WHY_IOMMU];
 	} else if (!in->iommu_detectable) {
 		out->backend = VB_BACKEND_PARENT;
-		out->why = "platform cannot tell whether an IOMMU translates this device: safe fallback, pool mapped through the device's own DMA path, always bounce";
+		out->why = vb_why[VB_WHY_UNDETECTABLE];
 	} else {
 		out->backend = VB_BACKEND_IDENTITY;
 		out->direct_ok = on;
-		out->why = on ? "no IOMMU: 1:1 fast path, bounce only what is not DMA-capable" :
-				"no IOMMU, force: always bounce";
+		out->why = vb_why[on ? VB_WHY_NO_IOMMU_ON : VB_WHY_NO_IOMMU_FORCE];
 	}
 }
 EXPORT_SYMBOL_GPL(vb_decide);
@@ -474,7 +513,8 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	if (!s) {
 		rcu_read_unlock();
 		if (pool)
-			vb_bad_unmap(vd, "unmap of a free slot or not the mapped address (double unmap?), ignored",
+			vb_bad_unmap(vd,
+				     "unmap of a free slot or not the mapped address (double unmap?), ignored",
 				     dma, size);
 		else if (!vd->d.direct_ok)
 			vb_bad_unmap(vd, "unmap of an address this device never mapped, ignored",
@@ -1096,7 +1136,8 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
-	vd->ops = vb_ops_template;
+	/* Written once, before set_dma_ops() publishes it. */
+	memcpy((void *)&vd->ops, &vb_ops_template, sizeof(vd->ops));
 	vd->dev = dev;
 	strscpy(vd->name, name, sizeof(vd->name));
 	vd->mode = cfg->mode;

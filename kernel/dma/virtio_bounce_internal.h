@@ -112,7 +112,7 @@ struct vb_mag {
  * @hiwater: highest @out seen
  */
 struct vb_class {
-	spinlock_t lock;
+	spinlock_t lock;	/* see kernel-doc above */
 	unsigned int shift;
 	unsigned int idx;
 	unsigned int slots_per_chunk;
@@ -188,8 +188,8 @@ enum vb_parent {
 
 /**
  * struct vb_dev - one claimed device
- * @ops: this device's dma_map_ops; dev->dma_ops points here, so the hot
- *	path finds its state with container_of() and no lookup
+ * @ops: this device's copy of the dma_map_ops; dev->dma_ops points here,
+ *	so the hot path finds its state with container_of() and no lookup
  * @dev: the DMA device
  * @name: name used in messages and debugfs (the virtio device's)
  * @mode: mode in force for this device
@@ -219,7 +219,7 @@ enum vb_parent {
  * @warned: one-time warnings already given
  */
 struct vb_dev {
-	struct dma_map_ops ops;
+	const struct dma_map_ops ops;
 	struct device *dev;
 	char name[32];
 	enum vb_mode mode;
@@ -232,7 +232,7 @@ struct vb_dev {
 	struct vb_class cls[VB_NR_CLASSES];
 	struct vb_pcpu __percpu *pcpu;
 	struct vb_stats __percpu *stats;
-	spinlock_t grow_lock;
+	spinlock_t grow_lock;	/* see kernel-doc above */
 	struct list_head all_chunks;
 	size_t pool_bytes;
 	size_t pool_min;

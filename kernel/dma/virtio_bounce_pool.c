@@ -41,9 +41,10 @@ static DECLARE_FAULT_ATTR(fail_vb_chunk);
 
 static int __init setup_fail_vb_chunk(char *str)
 {
-	return setup_fault_attr(&fail_vb_chunk, str);
+	/* setup_fault_attr() returns 1 on success, early_param wants 0. */
+	return setup_fault_attr(&fail_vb_chunk, str) ? 0 : -EINVAL;
 }
-__setup("fail_virtio_bounce_chunk=", setup_fail_vb_chunk);
+early_param("fail_virtio_bounce_chunk", setup_fail_vb_chunk);
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 static int __init fail_vb_chunk_debugfs(void)
@@ -85,7 +86,7 @@ int vb_size_class(struct vb_dev *vd, size_t size)
 
 static unsigned int chunk_order(unsigned int cls_shift)
 {
-	return max(cls_shift, (unsigned int)VB_CHUNK_SHIFT) - PAGE_SHIFT;
+	return max_t(unsigned int, cls_shift, VB_CHUNK_SHIFT) - PAGE_SHIFT;
 }
 
 static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
@@ -684,14 +685,14 @@ int vb_pool_init(struct vb_dev *vd)
 		for (i = 0; i < VB_NR_CLASSES; i++) {
 			if (!vd->cls[i].mag_cap)
 				continue;
-			p->c[i].loaded = kzalloc(sizeof(struct vb_mag), GFP_KERNEL);
-			p->c[i].prev = kzalloc(sizeof(struct vb_mag), GFP_KERNEL);
+			p->c[i].loaded = kzalloc(sizeof(*p->c[i].loaded), GFP_KERNEL);
+			p->c[i].prev = kzalloc(sizeof(*p->c[i].prev), GFP_KERNEL);
 			if (!p->c[i].loaded || !p->c[i].prev)
 				goto nomem;
 		}
 	}
 	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES &&
-		    VB_MIN_SHIFT + i <= VB_CHUNK_SHIFT &&
+	     VB_MIN_SHIFT + i <= VB_CHUNK_SHIFT &&
 		    VB_MIN_SHIFT + i <= vd->max_shift; i++) {
 		if (vd->pool_bytes + (1UL << VB_CHUNK_SHIFT) > vd->pool_min)
 			break;

@@ -113,38 +113,49 @@ static bool in_pool(struct vb_dev *vd, dma_addr_t dma)
 	bool r;
 
 	rcu_read_lock();
-	r = vb_find_slot(vd, dma) != NULL;
+	r = !!vb_find_slot(vd, dma);
 	rcu_read_unlock();
 	return r;
 }
 
 /* ---- policy and parameters ------------------------------------------- */
 
+/* A row's inputs as flags, to keep the table readable. */
+#define XPV	BIT(0)	/* xen_pv */
+#define GRANT	BIT(1)	/* xen_grant */
+#define FOPS	BIT(2)	/* foreign_ops */
+#define IDMA	BIT(3)	/* iommu_dma */
+#define DETECT	BIT(4)	/* iommu_detectable */
+#define AP	BIT(5)	/* access_platform */
+#define M64	DMA_BIT_MASK(64)
+#define M32	DMA_BIT_MASK(32)
+#define M31	DMA_BIT_MASK(31)
+
 struct vb_policy_case {
 	const char *name;
 	enum vb_mode mode;
-	struct vb_policy_in in;
+	unsigned int in;
+	u64 mask;
 	enum vb_backend backend;
 	bool direct_ok;
 };
 
-#define M64 DMA_BIT_MASK(64)
 static const struct vb_policy_case vb_policy_cases[] = {
-	{ "off", VB_MODE_OFF, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
-	{ "on plain", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
-	{ "force plain", VB_MODE_FORCE, { .access_platform = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, false },
-	{ "on legacy", VB_MODE_ON, { .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
-	{ "on legacy+iommu", VB_MODE_ON, { .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
-	{ "on iommu", VB_MODE_ON, { .access_platform = true, .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
-	{ "force iommu", VB_MODE_FORCE, { .access_platform = true, .iommu_dma = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
-	{ "on undetectable", VB_MODE_ON, { .access_platform = true, .dma_mask = M64 }, VB_BACKEND_PARENT, false },
-	{ "on undetectable legacy", VB_MODE_ON, { .dma_mask = M64 }, VB_BACKEND_IDENTITY, true },
-	{ "on xen pv", VB_MODE_ON, { .xen_pv = true, .iommu_detectable = true, .dma_mask = M64 }, VB_BACKEND_XEN, true },
-	{ "force xen pv", VB_MODE_FORCE, { .xen_pv = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_XEN, false },
-	{ "on xen grant", VB_MODE_ON, { .xen_pv = true, .xen_grant = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
-	{ "force foreign ops", VB_MODE_FORCE, { .foreign_ops = true, .access_platform = true, .dma_mask = M64 }, VB_BACKEND_NONE, false },
-	{ "on 31-bit mask", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = DMA_BIT_MASK(31) }, VB_BACKEND_NONE, false },
-	{ "on 32-bit mask", VB_MODE_ON, { .access_platform = true, .iommu_detectable = true, .dma_mask = DMA_BIT_MASK(32) }, VB_BACKEND_IDENTITY, true },
+	{ "off",               VB_MODE_OFF,   AP | DETECT,        M64, VB_BACKEND_NONE,     false },
+	{ "on plain",          VB_MODE_ON,    AP | DETECT,        M64, VB_BACKEND_IDENTITY, true },
+	{ "force plain",       VB_MODE_FORCE, AP | DETECT,        M64, VB_BACKEND_IDENTITY, false },
+	{ "on legacy",         VB_MODE_ON,    DETECT,             M64, VB_BACKEND_IDENTITY, true },
+	{ "on legacy+iommu",   VB_MODE_ON,    IDMA | DETECT,      M64, VB_BACKEND_IDENTITY, true },
+	{ "on iommu",          VB_MODE_ON,    AP | IDMA | DETECT, M64, VB_BACKEND_PARENT,   false },
+	{ "force iommu",       VB_MODE_FORCE, AP | IDMA | DETECT, M64, VB_BACKEND_PARENT,   false },
+	{ "on undetectable",   VB_MODE_ON,    AP,                 M64, VB_BACKEND_PARENT,   false },
+	{ "on undetect. leg.", VB_MODE_ON,    0,                  M64, VB_BACKEND_IDENTITY, true },
+	{ "on xen pv",         VB_MODE_ON,    XPV | DETECT,       M64, VB_BACKEND_XEN,      true },
+	{ "force xen pv",      VB_MODE_FORCE, XPV | AP,           M64, VB_BACKEND_XEN,      false },
+	{ "on xen grant",      VB_MODE_ON,    XPV | GRANT | AP,   M64, VB_BACKEND_NONE,     false },
+	{ "force foreign ops", VB_MODE_FORCE, FOPS | AP,          M64, VB_BACKEND_NONE,     false },
+	{ "on 31-bit mask",    VB_MODE_ON,    AP | DETECT,        M31, VB_BACKEND_NONE,     false },
+	{ "on 32-bit mask",    VB_MODE_ON,    AP | DETECT,        M32, VB_BACKEND_IDENTITY, true },
 };
 
 static void vb_test_policy(struct kunit *test)
@@ -153,9 +164,18 @@ static void vb_test_policy(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(vb_policy_cases); i++) {
 		const struct vb_policy_case *c = &vb_policy_cases[i];
+		struct vb_policy_in in = {
+			.xen_pv = c->in & XPV,
+			.xen_grant = c->in & GRANT,
+			.foreign_ops = c->in & FOPS,
+			.iommu_dma = c->in & IDMA,
+			.iommu_detectable = c->in & DETECT,
+			.access_platform = c->in & AP,
+			.dma_mask = c->mask,
+		};
 		struct vb_decision d;
 
-		vb_decide(c->mode, &c->in, &d);
+		vb_decide(c->mode, &in, &d);
 		KUNIT_EXPECT_EQ_MSG(test, d.backend, c->backend, "row '%s'", c->name);
 		KUNIT_EXPECT_EQ_MSG(test, d.direct_ok, c->direct_ok, "row '%s'", c->name);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, d.why, "row '%s'", c->name);
@@ -439,6 +459,7 @@ static void vb_test_exhaustion(struct kunit *test)
 	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_256K);
 	dma_addr_t *dma = kunit_kcalloc(test, VB_EXH_SLOTS + 1, sizeof(*dma), GFP_KERNEL);
 	u8 *buf = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	dma_addr_t other;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, dma);
@@ -458,8 +479,9 @@ static void vb_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, dma[VB_EXH_SLOTS]));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 1UL);
 	/* Another class cannot grow past max either. */
-	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev,
-		dma_map_single_attrs(dev, buf, 1000, DMA_TO_DEVICE, DMA_ATTR_NO_WARN)));
+	other = dma_map_single_attrs(dev, buf, 1000, DMA_TO_DEVICE,
+				     DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, other));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 2UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
 	/* Freeing one slot makes one map succeed again, with intact data. */
@@ -727,6 +749,7 @@ static struct kunit_suite vb_test_suite = {
 	.exit = vb_test_exit,
 	.test_cases = vb_test_cases,
 };
+
 kunit_test_suite(vb_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for virtio_bounce");
