@@ -14,7 +14,7 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib
 
 .PHONY: help deps kernel xen build initramfs demo test kunit e2e host-checks \
-	patches check clean distclean versions trace
+	patches check clean distclean versions trace bench
 
 help:
 	@echo "virtio_bounce targets:"
@@ -31,6 +31,8 @@ help:
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
+	@echo "  make bench [BENCH_ARGS=--quick]  benchmarks/run.py (all modes, boot after boot)"
+	@echo "                   -> benchmarks/results/, then the userspace pool benchmark"
 	@echo "  make check       same as host-checks"
 	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
 	@echo "                   build/series/ (the whole series) from build/linux"
@@ -74,6 +76,12 @@ kunit: kernel
 
 e2e: build initramfs xen
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)
+
+bench: deps build xen
+	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
+	@python3 benchmarks/run.py $(BENCH_ARGS)
+	@[ ! -f tools/testing/virtio_bounce/Makefile ] || \
+		$(MAKE) -s -C tools/testing/virtio_bounce bench
 
 trace: deps build initramfs
 	@python3 scripts/vbtest.py trace $(B)/trace

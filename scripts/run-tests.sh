@@ -47,9 +47,7 @@ stage kunit scripts/kunit.sh
 if [ -f build/obj/arch/x86/boot/bzImage ]; then
 	stage e2e python3 scripts/vbtest.py e2e ${SCENARIOS:-}
 fi
-for extra in tools/testing/virtio_bounce/run.sh tools/perf-scripts/test.sh; do
-	[ -x "$extra" ] && stage "$(basename "$(dirname "$extra")")" "$extra"
-done
+stage userspace tools/testing/virtio_bounce/run.sh
 echo "== wall time: $((SECONDS - t0)) s ($(for k in "${!wall[@]}"; do printf '%s %ss ' "$k" "${wall[$k]}"; done))"
 echo "$P passed, $F failed, $S skipped"
 [ "$F" = 0 ]

@@ -16,6 +16,7 @@
 #include <linux/debugfs.h>
 #include <linux/dma-direct.h>
 #include <linux/highmem.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/iommu-dma.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
@@ -387,7 +388,7 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	unsigned int align = dma_get_min_align_mask(vd->dev);
 	unsigned int offset = phys & align;
 	struct vb_slot *s;
-	int cls;
+	int cls, c;
 
 	cls = vb_size_class(vd, max_t(size_t, offset + size, align + 1));
 	if (cls < 0) {
@@ -399,7 +400,10 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 					    1U << (vd->max_shift - 10));
 		return DMA_MAPPING_ERROR;
 	}
-	s = vb_slot_alloc(vd, cls);
+	s = vb_slot_alloc(vd, cls, true);
+	/* A dry class borrows a free slot of a larger one (aligned as well). */
+	for (c = cls + 1; unlikely(!s) && VB_MIN_SHIFT + c <= vd->max_shift; c++)
+		s = vb_slot_alloc(vd, c, false);
 	if (unlikely(!s)) {
 		vb_stat_add(vd, VB_STAT_FAIL_EXHAUSTED, 1);
 		trace_virtio_bounce_exhausted(vd->name, size,
@@ -436,7 +440,9 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 
 	vb_stat_add(vd, VB_STAT_MAPS, 1);
 	if (vd->d.direct_ok) {
-		dma = vd->be->direct(vd, phys, size);
+		/* No retpoline on the common (identity) 1:1 path. */
+		dma = INDIRECT_CALL_1(vd->be->direct, vb_identity_direct, vd,
+				      phys, size);
 		if (likely(dma != DMA_MAPPING_ERROR)) {
 			vb_stat_add(vd, VB_STAT_DIRECT, 1);
 			trace_virtio_bounce_map(vd->name, phys, dma, size, dir,

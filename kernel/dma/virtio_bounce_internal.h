@@ -26,6 +26,8 @@
 #define VB_GRANULE_SHIFT	VB_CHUNK_SHIFT
 /* Classes above this bypass the per-CPU caches (the copy dominates). */
 #define VB_CACHE_MAX_SHIFT	15
+/* Chunks of the top class a pool that cannot grow atomically starts with. */
+#define VB_TOP_CHUNKS		8
 /* Slots per magazine, at most. */
 #define VB_MAG_SIZE		32
 
@@ -204,6 +206,8 @@ enum vb_parent {
  * @stats: per-CPU counters
  * @grow_lock: protects the pool size and @all_chunks
  * @all_chunks: every chunk of the pool
+ * @pool_lo: lowest device address of any chunk made so far
+ * @pool_hi: end of the highest chunk made so far (never shrinks)
  * @pool_bytes: bytes in the pool
  * @pool_min: the pool never shrinks below this
  * @pool_max: the pool never grows above this
@@ -211,6 +215,8 @@ enum vb_parent {
  * @grows: chunks added
  * @shrinks: chunks released
  * @grow_failures: chunk allocations or translations that failed
+ * @grow_fail_at: jiffies of the last failure (0: none); the worker waits
+ *	a little after one before asking the backend again
  * @grow_work: grows the classes in @grow_want in process context
  * @grow_want: bitmap of classes that ran low
  * @shrink_work: periodic release of idle chunks
@@ -234,6 +240,8 @@ struct vb_dev {
 	struct vb_stats __percpu *stats;
 	spinlock_t grow_lock;	/* see kernel-doc above */
 	struct list_head all_chunks;
+	dma_addr_t pool_lo;
+	dma_addr_t pool_hi;
 	size_t pool_bytes;
 	size_t pool_min;
 	size_t pool_max;
@@ -241,6 +249,7 @@ struct vb_dev {
 	unsigned long grows;
 	unsigned long shrinks;
 	unsigned long grow_failures;
+	unsigned long grow_fail_at;
 	struct work_struct grow_work;
 	unsigned long grow_want;
 	struct delayed_work shrink_work;
@@ -297,11 +306,13 @@ static inline bool vb_pool_prefilled(const struct vb_dev *vd)
 int vb_pool_init(struct vb_dev *vd);
 void vb_pool_destroy(struct vb_dev *vd);
 int vb_size_class(struct vb_dev *vd, size_t size);
-struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls);
+struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
+			      bool may_grow);
 void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot);
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp);
 unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep);
 unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls);
+void vb_flush_caches(struct vb_dev *vd);
 void vb_drain_caches(struct vb_dev *vd);
 unsigned long vb_pool_in_use(struct vb_dev *vd);
 
@@ -321,7 +332,12 @@ static inline void *vb_slot_vaddr(const struct vb_slot *s)
  */
 static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 {
-	struct vb_chunk *c = xa_load(&vd->chunks, dma >> VB_GRANULE_SHIFT);
+	struct vb_chunk *c;
+
+	/* 1:1 mappings outside every chunk ever made skip the lookup. */
+	if (dma < READ_ONCE(vd->pool_lo) || dma >= READ_ONCE(vd->pool_hi))
+		return NULL;
+	c = xa_load(&vd->chunks, dma >> VB_GRANULE_SHIFT);
 
 	if (!c || dma < c->dma || dma - c->dma >= (PAGE_SIZE << c->order))
 		return NULL;

@@ -42,7 +42,12 @@ static DECLARE_FAULT_ATTR(fail_vb_chunk);
 static int __init setup_fail_vb_chunk(char *str)
 {
 	/* setup_fault_attr() returns 1 on success, early_param wants 0. */
-	return setup_fault_attr(&fail_vb_chunk, str) ? 0 : -EINVAL;
+	if (!setup_fault_attr(&fail_vb_chunk, str))
+		return -EINVAL;
+#ifdef CONFIG_FAULT_INJECTION
+	fail_vb_chunk.verbose = 1;	/* a ratelimited line, no stack dumps */
+#endif
+	return 0;
 }
 early_param("fail_virtio_bounce_chunk", setup_fail_vb_chunk);
 
@@ -188,6 +193,11 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 	bitmap_fill(c->free, c->nr_slots);
 	c->nr_free = c->nr_slots;
 	spin_lock_irqsave(&vd->grow_lock, flags);
+	/* Widen the quick-reject range before any slot of @c is handed out. */
+	if (c->dma < vd->pool_lo)
+		WRITE_ONCE(vd->pool_lo, c->dma);
+	if (c->dma + bytes > vd->pool_hi)
+		WRITE_ONCE(vd->pool_hi, c->dma + bytes);
 	list_add_tail(&c->all, &vd->all_chunks);
 	vd->grows++;
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
@@ -212,6 +222,7 @@ unreserve:
 	spin_lock_irqsave(&vd->grow_lock, flags);
 	vd->pool_bytes -= bytes;
 	vd->grow_failures++;
+	vd->grow_fail_at = jiffies ?: 1;
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
 	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
@@ -285,7 +296,7 @@ static struct vb_slot *vb_alloc_uncached(struct vb_dev *vd, struct vb_class *k)
  * Called with the per-CPU lock held.  Returns false if the class is dry.
  */
 static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
-		      struct vb_cpu_class *pc)
+		      struct vb_cpu_class *pc, bool may_grow)
 {
 	bool ok;
 
@@ -309,7 +320,7 @@ static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
 	}
 	ok = pc->loaded->n;
 	/* Running low: let the worker grow the class before it runs dry. */
-	if (!k->depot && list_empty(&k->partial))
+	if (may_grow && !k->depot && list_empty(&k->partial))
 		vb_want_grow(vd, k->idx);
 	spin_unlock(&k->lock);
 	return ok;
@@ -319,13 +330,15 @@ static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
  * vb_slot_alloc() - take a free slot of class @cls
  * @vd: the device
  * @cls: class index
+ * @may_grow: grow the class if it is dry (false: only take what is there)
  *
  * Callable in any context.  Grows the pool in place when the backend
  * can do so atomically, otherwise asks the grow worker and fails.
  *
  * Return: the slot, or NULL when the pool is exhausted.
  */
-struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls)
+struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
+			      bool may_grow)
 {
 	struct vb_class *k = &vd->cls[cls];
 	struct vb_slot *s = NULL;
@@ -347,18 +360,18 @@ struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls)
 				vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
 			} else {
 				vb_stat_add(vd, VB_STAT_CACHE_MISSES, 1);
-				if (vb_refill(vd, k, pc))
+				if (vb_refill(vd, k, pc, may_grow))
 					s = pc->loaded->slot[--pc->loaded->n];
 			}
 			local_unlock_irqrestore(&vd->pcpu->lock, flags);
 		} else {
 			s = vb_alloc_uncached(vd, k);
 		}
-		if (s || tries || !vd->be->atomic_grow ||
+		if (s || tries || !may_grow || !vd->be->atomic_grow ||
 		    vb_grow(vd, cls, GFP_ATOMIC))
 			break;
 	}
-	if (!s)
+	if (!s && may_grow)
 		vb_want_grow(vd, cls);
 	return s;
 }
@@ -505,6 +518,9 @@ unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep)
 
 			if (c->nr_free != c->nr_slots)
 				continue;
+			/* A class that cannot regrow in the map path keeps one. */
+			if (floor && !vd->be->atomic_grow && k->nr_chunks == 1)
+				break;
 			spin_lock(&vd->grow_lock);
 			if (vd->pool_bytes < floor + bytes) {
 				spin_unlock(&vd->grow_lock);
@@ -578,6 +594,27 @@ static void vb_flush_cpu(void *arg)
 }
 
 /**
+ * vb_flush_caches() - give every cached slot back to its chunk
+ * @vd: the device
+ *
+ * Empties every CPU's cache (IPI) and the depots, so that a CPU whose
+ * class ran dry can use slots idling in another CPU's magazines.
+ * Process context.
+ */
+void vb_flush_caches(struct vb_dev *vd)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	on_each_cpu(vb_flush_cpu, vd, 1);
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		spin_lock_irqsave(&vd->cls[i].lock, flags);
+		vb_drain_depot(&vd->cls[i]);
+		spin_unlock_irqrestore(&vd->cls[i].lock, flags);
+	}
+}
+
+/**
  * vb_reclaim() - make room for one chunk of @cls when the pool is full
  * @vd: the device
  * @cls: the starved class
@@ -592,7 +629,7 @@ unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls)
 {
 	size_t need = PAGE_SIZE << chunk_order(vd->cls[cls].shift);
 
-	on_each_cpu(vb_flush_cpu, vd, 1);
+	vb_flush_caches(vd);
 	return vb_shrink(vd, vd->pool_max > need ? vd->pool_max - need : 0,
 			 cls);
 }
@@ -606,6 +643,7 @@ static void vb_grow_worker(struct work_struct *w)
 		struct vb_class *k = &vd->cls[i];
 		unsigned long flags;
 		bool low;
+		int err;
 
 		if (!test_and_clear_bit(i, &vd->grow_want))
 			continue;
@@ -613,9 +651,21 @@ static void vb_grow_worker(struct work_struct *w)
 		spin_lock_irqsave(&k->lock, flags);
 		low = !k->depot && list_empty(&k->partial);
 		spin_unlock_irqrestore(&k->lock, flags);
-		if (low && vb_grow(vd, i, GFP_KERNEL) == -ENOSPC &&
-		    vb_reclaim(vd, i))
-			vb_grow(vd, i, GFP_KERNEL);
+		if (!low)
+			continue;
+		/* After a failed chunk, wait a little before the next try. */
+		if (vd->grow_fail_at &&
+		    time_before(jiffies, vd->grow_fail_at + HZ / 10))
+			err = -EAGAIN;
+		else
+			err = vb_grow(vd, i, GFP_KERNEL);
+		if (err == -ENOSPC) {
+			if (vb_reclaim(vd, i))
+				vb_grow(vd, i, GFP_KERNEL);
+		} else if (err) {
+			/* No new chunk: at least free what other CPUs hoard. */
+			vb_flush_caches(vd);
+		}
 	}
 }
 
@@ -643,7 +693,10 @@ static void vb_free_mags(struct vb_mag *m)
  * @vd: the device, with @be, @pool_min, @pool_max and @max_shift set
  *
  * The initial pool gives each class up to 256 KiB one chunk, as long as
- * pool_min allows; larger classes are grown on first use.  A device on the
+ * pool_min allows; larger classes are grown on first use.  A backend that
+ * cannot grow in the map path (Xen) gets one chunk of every usable class
+ * within pool_max, and its top class room for a whole request, so that no
+ * class is left without a chunk if a later exchange fails.  A device on the
  * 1:1 path whose backend can grow atomically starts empty: most of its
  * maps never touch the pool.
  *
@@ -656,6 +709,8 @@ int vb_pool_init(struct vb_dev *vd)
 	int cpu;
 
 	xa_init_flags(&vd->chunks, XA_FLAGS_LOCK_IRQ);
+	vd->pool_lo = DMA_MAPPING_ERROR;	/* empty range */
+	vd->pool_hi = 0;
 	spin_lock_init(&vd->grow_lock);
 	INIT_LIST_HEAD(&vd->all_chunks);
 	INIT_WORK(&vd->grow_work, vb_grow_worker);
@@ -691,12 +746,31 @@ int vb_pool_init(struct vb_dev *vd)
 				goto nomem;
 		}
 	}
-	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES &&
-	     VB_MIN_SHIFT + i <= VB_CHUNK_SHIFT &&
-		    VB_MIN_SHIFT + i <= vd->max_shift; i++) {
-		if (vd->pool_bytes + (1UL << VB_CHUNK_SHIFT) > vd->pool_min)
+	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES; i++) {
+		unsigned int shift = VB_MIN_SHIFT + i;
+		size_t bytes = PAGE_SIZE << chunk_order(shift);
+		bool atomic = vd->be->atomic_grow;
+
+		if (shift > vd->max_shift || (atomic && shift > VB_CHUNK_SHIFT) ||
+		    vd->pool_bytes + bytes > (atomic ? vd->pool_min : vd->pool_max))
 			break;
 		vb_grow(vd, i, GFP_KERNEL);
+	}
+	if (vb_pool_prefilled(vd) && !vd->be->atomic_grow) {
+		unsigned int top = vd->max_shift - VB_MIN_SHIFT;
+		size_t bytes = PAGE_SIZE << chunk_order(vd->max_shift);
+
+		/*
+		 * Room for one largest request (1.25 MiB) in the top class,
+		 * and the rest of pool= there too (smaller classes borrow).
+		 */
+		while ((vd->cls[top].nr_chunks < VB_TOP_CHUNKS ||
+			vd->pool_bytes + bytes <= vd->pool_min) &&
+		       vd->pool_bytes + bytes <= vd->pool_max &&
+		       !vb_grow(vd, top, GFP_KERNEL))
+			;
+		/* The idle scan never takes the pool below what was built. */
+		vd->pool_min = max(vd->pool_min, vd->pool_bytes);
 	}
 	if (vd->shrink_interval)
 		schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);

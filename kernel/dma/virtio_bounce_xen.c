@@ -64,8 +64,12 @@ static dma_addr_t vb_xen_direct(struct vb_dev *vd, phys_addr_t phys,
 const struct vb_backend_ops vb_xen_backend = {
 	.name = "xen",
 	.atomic_grow = false,
-	/* xen_create_contiguous_region() takes at most MAX_CONTIG_ORDER (9). */
-	.max_shift = 9 + PAGE_SHIFT,
+	/*
+	 * 256 KiB slots at most, as swiotlb-xen's segments: the pool cannot
+	 * grow in the map path, so it must hold a whole request of such
+	 * segments from the start (see vb_pool_init()).
+	 */
+	.max_shift = VB_CHUNK_SHIFT,
 	.chunk_map = vb_xen_chunk_map,
 	.chunk_unmap = vb_xen_chunk_unmap,
 	.direct = vb_xen_direct,

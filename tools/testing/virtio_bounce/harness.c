@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The backends the pool refers to (the kernel defines them in
+ * virtio_bounce.c and virtio_bounce_xen.c, which the harness does not
+ * build), and device setup.  All three give a chunk the device address
+ * == its (fake) physical address; they differ in atomic_grow and
+ * max_shift as the kernel's do.
+ */
+#include <stdlib.h>
+
+#include "harness.h"
+
+unsigned long vbh_chunk_maps, vbh_chunk_unmaps;
+
+static int vbh_chunk_map(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp)
+{
+	(void)vd;
+	(void)gfp;
+	__atomic_add_fetch(&vbh_chunk_maps, 1, __ATOMIC_RELAXED);
+	c->dma = c->phys;
+	return 0;
+}
+
+static void vbh_chunk_unmap(struct vb_dev *vd, struct vb_chunk *c)
+{
+	(void)vd;
+	(void)c;
+	__atomic_add_fetch(&vbh_chunk_unmaps, 1, __ATOMIC_RELAXED);
+}
+
+static dma_addr_t vbh_direct(struct vb_dev *vd, phys_addr_t phys, size_t size)
+{
+	return phys + size - 1 <= dma_get_mask(vd->dev) ? phys :
+							 DMA_MAPPING_ERROR;
+}
+
+const struct vb_backend_ops vb_identity_backend = {
+	.name = "identity",
+	.atomic_grow = true,
+	.max_shift = VB_MAX_SHIFT,
+	.chunk_map = vbh_chunk_map,
+	.chunk_unmap = vbh_chunk_unmap,
+	.direct = vbh_direct,
+};
+
+const struct vb_backend_ops vb_parent_backend = {
+	.name = "parent",
+	.atomic_grow = true,
+	.max_shift = VB_MAX_SHIFT,
+	.chunk_map = vbh_chunk_map,
+	.chunk_unmap = vbh_chunk_unmap,
+};
+
+const struct vb_backend_ops vb_xen_backend = {
+	.name = "xen",
+	.atomic_grow = false,
+	.max_shift = 9 + PAGE_SHIFT,
+	.chunk_map = vbh_chunk_map,
+	.chunk_unmap = vbh_chunk_unmap,
+	.direct = vbh_direct,
+};
+
+struct vb_dev *vbh_create(const struct vbh_params *p)
+{
+	struct device *dev = calloc(1, sizeof(*dev));
+	struct vb_dev *vd = calloc(1, sizeof(*vd));
+
+	if (!dev || !vd)
+		goto fail;
+	dev->init_name = "vbh0";
+	dev->dma_mask = p->dma_mask ? p->dma_mask : DMA_BIT_MASK(64);
+	dev->dma_ops = &vd->ops;	/* as vb_attach does: to_vb_dev() works */
+	vd->dev = dev;
+	snprintf(vd->name, sizeof(vd->name), "vbh0");
+	vd->mode = VB_MODE_FORCE;
+	vd->be = p->be ? p->be : &vb_identity_backend;
+	vd->d.backend = VB_BACKEND_IDENTITY;
+	vd->d.direct_ok = p->direct_ok;
+	vd->d.why = "userspace harness";
+	vd->parent = VB_PARENT_DIRECT;
+	vd->pool_min = p->pool_min;
+	vd->pool_max = p->pool_max;
+	vd->max_shift = p->max_shift ? p->max_shift : vd->be->max_shift;
+	if (vd->max_shift > vd->be->max_shift)
+		vd->max_shift = vd->be->max_shift;
+	vd->shrink_interval = p->shrink_interval;
+	if (vb_pool_init(vd))
+		goto fail;
+	return vd;
+fail:
+	free(vd);
+	free(dev);
+	return NULL;
+}
+
+void vbh_destroy(struct vb_dev *vd)
+{
+	if (!vd)
+		return;
+	vb_pool_destroy(vd);
+	free(vd->dev);
+	free(vd);
+}

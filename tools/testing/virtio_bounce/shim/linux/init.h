@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace shim of <linux/init.h>: see linux/kernel.h. */
+#include <linux/kernel.h>
