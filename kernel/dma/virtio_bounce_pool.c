@@ -31,6 +31,7 @@
 #include <linux/dma-direct.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 

@@ -359,23 +359,30 @@ out:
 	return ok;
 }
 
-/* A backend that cannot grow atomically: the worker grows the class. */
+/*
+ * A backend that cannot grow atomically starts with VB_TOP_CHUNKS chunks of
+ * its top class (here the only one); once they are used up, the worker
+ * grows the class.
+ */
+#define GW_SLOTS	(VB_TOP_CHUNKS * 512)
+
 static bool test_grow_worker(void)
 {
 	struct vbh_params p = {
 		.be = &noatomic_backend, .pool_min = SZ_256K,
-		.pool_max = SZ_1M, .max_shift = 9,
+		.pool_max = 4 * SZ_1M, .max_shift = 9,
 	};
 	struct vb_dev *vd = vbh_create(&p);
-	struct vb_slot *s[513] = { NULL };
+	struct vb_slot **s = calloc(GW_SLOTS + 1, sizeof(*s));
 	bool ok = false;
 	unsigned int i;
 
-	CHECK(vd);
-	CHECK_EQ(vd->cls[0].nr_chunks, 1);
-	CHECK_EQ(vd->pool_bytes, SZ_256K);
+	CHECK(vd && s);
+	CHECK_EQ(vd->cls[0].nr_chunks, VB_TOP_CHUNKS);
+	CHECK_EQ(vd->pool_bytes, VB_TOP_CHUNKS * SZ_256K);
+	CHECK_EQ(vd->pool_min, VB_TOP_CHUNKS * SZ_256K);
 	CHECK_EQ(vb_shim_pending_work(), 0);
-	for (i = 0; i < 512; i++) {
+	for (i = 0; i < GW_SLOTS; i++) {
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
 	}
@@ -383,19 +390,19 @@ static bool test_grow_worker(void)
 	CHECK(test_bit(0, &vd->grow_want));
 	CHECK_EQ(vb_shim_pending_work(), 1);
 	CHECK(!vbh_alloc(vd, 0));
-	CHECK_EQ(vd->pool_bytes, SZ_256K);
+	CHECK_EQ(vd->pool_bytes, VB_TOP_CHUNKS * SZ_256K);
 	CHECK_EQ(vb_shim_run_work(), 1);
-	CHECK_EQ(vd->cls[0].nr_chunks, 2);
-	CHECK_EQ(vd->pool_bytes, 2 * SZ_256K);
-	s[512] = vbh_alloc(vd, 0);
-	CHECK(s[512]);
-	CHECK(s[512]->chunk != s[0]->chunk);
+	CHECK_EQ(vd->cls[0].nr_chunks, VB_TOP_CHUNKS + 1);
+	CHECK_EQ(vd->pool_bytes, (VB_TOP_CHUNKS + 1) * SZ_256K);
+	s[GW_SLOTS] = vbh_alloc(vd, 0);
+	CHECK(s[GW_SLOTS]);
 	CHECK_CONSISTENT(vd);
 	ok = true;
 out:
-	for (i = 0; i < 513; i++)
+	for (i = 0; s && i <= GW_SLOTS; i++)
 		if (s[i])
 			vb_slot_free(vd, s[i]);
+	free(s);
 	vb_shim_run_work();
 	vbh_destroy(vd);
 	return ok;
@@ -724,14 +731,18 @@ static bool test_grow_failures(void)
 	CHECK_EQ(vd->pool_bytes, 0);
 	CHECK(list_empty(&vd->all_chunks));
 
-	/* The map path's inline grow fails; the worker's succeeds. */
+	/*
+	 * The map path's inline grow fails; right after a failure the worker
+	 * backs off (no new chunk); the next map grows inline again.
+	 */
 	vb_shim_fail_should_fail = 1;
 	CHECK(!vbh_alloc(vd, 0));
 	CHECK_EQ(vd->grow_failures, 4);
 	CHECK_EQ(vb_shim_run_work(), 1);
-	CHECK_EQ(vd->pool_bytes, SZ_256K);
+	CHECK_EQ(vd->pool_bytes, 0);
 	s = vbh_alloc(vd, 0);
 	CHECK(s);
+	CHECK_EQ(vd->pool_bytes, SZ_256K);
 	CHECK_CONSISTENT(vd);
 
 	/* A misaligned device address is refused and unmapped. */
