@@ -80,8 +80,8 @@ e2e: build initramfs xen
 bench: deps build xen
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
 	@python3 benchmarks/run.py $(BENCH_ARGS)
-	@[ ! -f tools/testing/virtio_bounce/Makefile ] || \
-		$(MAKE) -s -C tools/testing/virtio_bounce bench
+	@$(MAKE) -s -C tools/testing/virtio_bounce bench BENCH_ARGS= | tee benchmarks/results/userspace.md
+	@$(MAKE) -s -C tools/testing/virtio_bounce callgrind | tee -a benchmarks/results/userspace.md
 
 trace: deps build initramfs
 	@python3 scripts/vbtest.py trace $(B)/trace

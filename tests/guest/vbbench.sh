@@ -15,8 +15,11 @@ fi
 for size in $sizes; do
 	for dir in 1 2; do
 		for t in $threads; do
-			batch=64
-			[ "$size" -ge 262144 ] && batch=8
+			# at most 1 MiB in flight per batch (a Xen pool cannot
+			# grow in the map path)
+			batch=$((1048576 / size))
+			[ $batch -gt 64 ] && batch=64
+			[ $batch -lt 2 ] && batch=2
 			if echo "$pci $size $dir $t $batch $batches" > $R 2>/dev/null; then
 				sed "s/^/VBMB $size $dir $t /" $R
 			else
