@@ -79,7 +79,7 @@ e2e: build initramfs xen
 
 bench: deps build xen
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
-	@python3 benchmarks/run.py $(BENCH_ARGS)
+	@/usr/bin/python3 benchmarks/run.py $(BENCH_ARGS)
 	@$(MAKE) -s -C tools/testing/virtio_bounce bench BENCH_ARGS= | tee benchmarks/results/userspace.md
 	@$(MAKE) -s -C tools/testing/virtio_bounce callgrind | tee -a benchmarks/results/userspace.md
 

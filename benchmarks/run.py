@@ -260,8 +260,18 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small matrix (3 sizes, 1 thread, short fio)")
     ap.add_argument("--out", default=os.path.join(TOP, "benchmarks", "results"))
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--plot-only", action="store_true",
+                    help="redraw the plots from DIR/raw/*.log without booting")
     a = ap.parse_args()
     raw = os.path.join(a.out, "raw")
+    if a.plot_only:
+        res = {}
+        for m in MODES:
+            f = os.path.join(raw, m + ".log")
+            if os.path.exists(f):
+                res[m] = dict(micro=parse_micro(open(f, errors="replace").read()))
+        plot(res, a.out)
+        return 0
     os.makedirs(raw, exist_ok=True)
     vbtest.INITRD = os.environ.get("VB_INITRD", os.path.join(vbtest.B, "initramfs-bench.cpio.gz"))
     res = {}
