@@ -244,7 +244,7 @@ static int vdb_xen_straddle(struct device *dev)
 	vfree(vdb_out);
 	vdb_out = vmalloc(strlen(out) + 1);
 	if (vdb_out)
-		strcpy(vdb_out, out);
+		strscpy(vdb_out, out, strlen(out) + 1);
 	kfree(out);
 	return 0;
 }
