@@ -438,7 +438,6 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 {
 	dma_addr_t dma;
 
-	vb_stat_add(vd, VB_STAT_MAPS, 1);
 	if (vd->d.direct_ok) {
 		/* No retpoline on the common (identity) 1:1 path. */
 		dma = INDIRECT_CALL_1(vd->be->direct, vb_identity_direct, vd,
@@ -986,7 +985,6 @@ EXPORT_SYMBOL_GPL(vb_claimed);
 static struct dentry *vb_debugfs_root;
 
 static const char * const vb_stat_names[VB_NR_STATS] = {
-	[VB_STAT_MAPS] = "maps",
 	[VB_STAT_UNMAPS] = "unmaps_bounced",
 	[VB_STAT_BOUNCED] = "bounced",
 	[VB_STAT_DIRECT] = "direct",
@@ -1011,6 +1009,7 @@ static int vb_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "mode %s\nbackend %s\ndirect_ok %d\nwhy %s\n",
 		   vb_mode_name(vd->mode), vd->be->name, vd->d.direct_ok,
 		   vd->d.why);
+	seq_printf(m, "maps %lu\n", vb_maps(vd));
 	for (i = 0; i < VB_NR_STATS; i++)
 		seq_printf(m, "%s %lu\n", vb_stat_names[i], vb_stat_sum(vd, i));
 	for (i = 0; i < VB_NR_CLASSES; i++)

@@ -141,7 +141,6 @@ struct vb_pcpu {
 
 /* Per-CPU event counters: no shared cache line is written on the hot path. */
 enum vb_stat {
-	VB_STAT_MAPS,
 	VB_STAT_UNMAPS,
 	VB_STAT_BOUNCED,
 	VB_STAT_DIRECT,
@@ -295,6 +294,14 @@ static inline void vb_stat_add(struct vb_dev *vd, enum vb_stat s,
 }
 
 unsigned long vb_stat_sum(struct vb_dev *vd, enum vb_stat s);
+
+/* Maps are not counted on the hot path: every map ends in one of these. */
+static inline unsigned long vb_maps(struct vb_dev *vd)
+{
+	return vb_stat_sum(vd, VB_STAT_DIRECT) + vb_stat_sum(vd, VB_STAT_BOUNCED) +
+	       vb_stat_sum(vd, VB_STAT_FAIL_EXHAUSTED) +
+	       vb_stat_sum(vd, VB_STAT_FAIL_OVERSIZE);
+}
 
 /* Is the pool filled at attach (else it grows on first use)? */
 static inline bool vb_pool_prefilled(const struct vb_dev *vd)

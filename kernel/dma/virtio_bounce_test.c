@@ -409,7 +409,7 @@ static void vb_test_coherent(struct kunit *test)
 	fill(p, 16384, 30);
 	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 16384, 30));
 	dma_free_coherent(dev, 16384, p, dma);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_MAPS), 0UL);
+	KUNIT_EXPECT_EQ(test, vb_maps(vd), 0UL);
 }
 
 static void vb_test_min_align(struct kunit *test)
