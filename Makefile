@@ -13,7 +13,7 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
 	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib
 
-.PHONY: help deps kernel xen build initramfs demo test kunit e2e host-checks \
+.PHONY: bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
 	patches check clean distclean versions trace bench
 
 help:
@@ -33,6 +33,7 @@ help:
 	@echo "                   over it; results in build/trace/"
 	@echo "  make bench [BENCH_ARGS=--quick]  benchmarks/run.py (all modes, boot after boot)"
 	@echo "                   -> benchmarks/results/, then the userspace pool benchmark"
+	@echo "  make bench-icount  instructions per map/unmap (QEMU -icount) and per-function profiles"
 	@echo "  make check       same as host-checks"
 	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
 	@echo "                   build/series/ (the whole series) from build/linux"
@@ -82,6 +83,15 @@ bench: deps build xen
 	@/usr/bin/python3 benchmarks/run.py $(BENCH_ARGS)
 	@$(MAKE) -s -C tools/testing/virtio_bounce bench BENCH_ARGS= | tee benchmarks/results/userspace.md
 	@$(MAKE) -s -C tools/testing/virtio_bounce callgrind | tee -a benchmarks/results/userspace.md
+
+bench-icount: deps build
+	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
+	@python3 benchmarks/run.py --icount
+	@for m in direct,vb-on:4096:to_dev vb-force,swiotlb:512:to_dev vb-force,swiotlb:512:from_dev; do \
+		IFS=: read -r modes size dir <<<"$$m"; \
+		python3 tools/perf-scripts/vb_profile.py --modes $$modes --size $$size --dir $$dir \
+			--out benchmarks/results/profile-$$size-$$dir-$${modes%%,*}.md >/dev/null || exit 1; \
+	done; ls benchmarks/results/profile-*.md
 
 trace: deps build initramfs
 	@python3 scripts/vbtest.py trace $(B)/trace

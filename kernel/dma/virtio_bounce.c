@@ -352,6 +352,108 @@ const struct vb_backend_ops vb_parent_backend = {
 	.direct = NULL,
 };
 
+static void vb_parent_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
+			   enum dma_data_direction dir, bool for_cpu)
+{
+	const struct dma_map_ops *ops = vd->parent_ops;
+
+	/* vb_attach_cfg() turns the fallback on for these two parents only. */
+	if (vd->parent == VB_PARENT_OPS) {
+		if (for_cpu && ops->sync_single_for_cpu)
+			ops->sync_single_for_cpu(vd->dev, dma, size, dir);
+		else if (!for_cpu && ops->sync_single_for_device)
+			ops->sync_single_for_device(vd->dev, dma, size, dir);
+	} else if (for_cpu) {
+		dma_direct_sync_single_for_cpu(vd->dev, dma, size, dir);
+	} else {
+		dma_direct_sync_single_for_device(vd->dev, dma, size, dir);
+	}
+}
+
+/* ---- per-mapping fallback ------------------------------------------------ */
+
+/*
+ * A pool that cannot grow in the map path (Xen: an exchange sleeps) can
+ * run dry in a burst, and stops growing for good when the hypervisor
+ * refuses exchanges.  Failing the mapping then is not enough: the driver
+ * retries, and a write-back burst of 4 KiB segments can hold every slot a
+ * request needs, so I/O stalls.  Such a mapping goes instead through the
+ * device's previous DMA path (swiotlb-xen), the one it would have had
+ * without us; the pool serves again as soon as it can.
+ *
+ * Fallback mappings are rare and short-lived.  They are kept in an xarray
+ * keyed by device address, with a count because the previous path may
+ * hand out one address twice (the same buffer mapped 1:1 twice), so that
+ * an unmap finds exactly its own.  @fb_live spares the common 1:1 unmap
+ * any lookup while none is live.
+ */
+static_assert(sizeof(dma_addr_t) <= sizeof(unsigned long),
+	      "fb_maps is indexed by device address");
+
+static int vb_fb_track(struct vb_dev *vd, dma_addr_t dma)
+{
+	unsigned long flags;
+	void *old;
+	int err;
+
+	xa_lock_irqsave(&vd->fb_maps, flags);
+	old = xa_load(&vd->fb_maps, dma);
+	err = xa_err(__xa_store(&vd->fb_maps, dma,
+				xa_mk_value(old ? xa_to_value(old) + 1 : 1),
+				GFP_ATOMIC));
+	if (!err)
+		atomic_long_inc(&vd->fb_live);
+	xa_unlock_irqrestore(&vd->fb_maps, flags);
+	return err;
+}
+
+/* Was @dma a live fallback mapping?  If so, it no longer is. */
+static bool vb_fb_untrack(struct vb_dev *vd, dma_addr_t dma)
+{
+	unsigned long flags;
+	void *old;
+
+	if (!vd->fallback || likely(!atomic_long_read(&vd->fb_live)))
+		return false;
+	xa_lock_irqsave(&vd->fb_maps, flags);
+	old = xa_load(&vd->fb_maps, dma);
+	if (old && xa_to_value(old) > 1)
+		__xa_store(&vd->fb_maps, dma, xa_mk_value(xa_to_value(old) - 1),
+			   GFP_ATOMIC);	/* replaces: allocates nothing */
+	else if (old)
+		__xa_erase(&vd->fb_maps, dma);
+	if (old)
+		atomic_long_dec(&vd->fb_live);
+	xa_unlock_irqrestore(&vd->fb_maps, flags);
+	return old;
+}
+
+static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
+{
+	dma_addr_t dma = vb_parent_map(vd, phys, size, dir, attrs);
+
+	if (dma == DMA_MAPPING_ERROR)
+		return dma;
+	if (vb_fb_track(vd, dma)) {
+		vb_parent_unmap(vd, dma, size, dir,
+				attrs | DMA_ATTR_SKIP_CPU_SYNC);
+		return DMA_MAPPING_ERROR;
+	}
+	vb_stat_add(vd, VB_STAT_FALLBACK, 1);
+	trace_virtio_bounce_fallback(vd->name, phys, dma, size, dir);
+	if (!test_and_set_bit(VB_WARN_FALLBACK, &vd->warned))
+		dev_warn(vd->dev,
+			 "virtio_bounce: %s: the %s pool (%zu KiB, %lu failed grows) cannot serve a %zu-byte mapping now; mapping it through the device's previous DMA path (%ps) instead (counted as fallback in debugfs)\n",
+			 vd->name, vd->be->name, vd->pool_bytes >> 10,
+			 vd->grow_failures, size,
+			 vd->parent == VB_PARENT_OPS ?
+			 (void *)vd->parent_ops->map_page :
+			 (void *)dma_direct_map_page);
+	return dma;
+}
+
 /* ---- copies ------------------------------------------------------------ */
 
 /* Copy between a caller's buffer (which may be highmem) and a slot. */
@@ -388,10 +490,13 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	unsigned int align = dma_get_min_align_mask(vd->dev);
 	unsigned int offset = phys & align;
 	struct vb_slot *s;
+	dma_addr_t dma;
 	int cls, c;
 
 	cls = vb_size_class(vd, max_t(size_t, offset + size, align + 1));
 	if (cls < 0) {
+		trace_virtio_bounce_map(vd->name, phys, DMA_MAPPING_ERROR, size,
+					dir, true);
 		vb_stat_add(vd, VB_STAT_FAIL_OVERSIZE, 1);
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dev_err_ratelimited(vd->dev,
@@ -404,7 +509,14 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	/* A dry class borrows a free slot of a larger one (aligned as well). */
 	for (c = cls + 1; unlikely(!s) && VB_MIN_SHIFT + c <= vd->max_shift; c++)
 		s = vb_slot_alloc(vd, c, false);
+	if (unlikely(!s) && vd->fallback) {
+		dma = vb_fallback(vd, phys, size, dir, attrs);
+		if (dma != DMA_MAPPING_ERROR)
+			return dma;
+	}
 	if (unlikely(!s)) {
+		trace_virtio_bounce_map(vd->name, phys, DMA_MAPPING_ERROR,
+					size, dir, true);
 		vb_stat_add(vd, VB_STAT_FAIL_EXHAUSTED, 1);
 		trace_virtio_bounce_exhausted(vd->name, size,
 					      1U << (VB_MIN_SHIFT + cls));
@@ -429,7 +541,9 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	vb_copy(phys, vb_slot_vaddr(s) + offset, size, true);
 	vb_stat_add(vd, VB_STAT_BYTES_TO_DEV, size);
 	vb_stat_add(vd, VB_STAT_BOUNCED, 1);
-	return vb_slot_dma(s) + offset;
+	dma = vb_slot_dma(s) + offset;
+	trace_virtio_bounce_map(vd->name, phys, dma, size, dir, true);
+	return dma;
 }
 
 static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
@@ -449,9 +563,7 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 			return dma;
 		}
 	}
-	dma = vb_bounce(vd, phys, size, dir, attrs);
-	trace_virtio_bounce_map(vd->name, phys, dma, size, dir, true);
-	return dma;
+	return vb_bounce(vd, phys, size, dir, attrs);
 }
 
 /**
@@ -517,7 +629,9 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	s = vb_lookup(vd, dma, true, &off, &pool);
 	if (!s) {
 		rcu_read_unlock();
-		if (pool)
+		if (!pool && vb_fb_untrack(vd, dma))
+			vb_parent_unmap(vd, dma, size, dir, attrs);
+		else if (pool)
 			vb_bad_unmap(vd,
 				     "unmap of a free slot or not the mapped address (double unmap?), ignored",
 				     dma, size);
@@ -576,7 +690,15 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	s = vb_lookup(vd, dma, false, &off, &pool);
 	if (!s) {
 		rcu_read_unlock();
-		if (pool || !vd->d.direct_ok)
+		/*
+		 * A sync may point anywhere inside a mapping, so it cannot be
+		 * matched to a fallback mapping's start: while any is live,
+		 * the previous path gets every sync outside the pool (a no-op
+		 * for a 1:1 address, see &vb_backend_ops.fallback).
+		 */
+		if (!pool && vd->fallback && atomic_long_read(&vd->fb_live))
+			vb_parent_sync(vd, dma, size, dir, for_cpu);
+		else if (pool || !vd->d.direct_ok)
 			vb_bad_unmap(vd, "sync of an unmapped address, ignored",
 				     dma, size);
 		return;
@@ -988,6 +1110,7 @@ static const char * const vb_stat_names[VB_NR_STATS] = {
 	[VB_STAT_UNMAPS] = "unmaps_bounced",
 	[VB_STAT_BOUNCED] = "bounced",
 	[VB_STAT_DIRECT] = "direct",
+	[VB_STAT_FALLBACK] = "fallback",
 	[VB_STAT_BYTES_TO_DEV] = "bytes_to_device",
 	[VB_STAT_BYTES_FROM_DEV] = "bytes_from_device",
 	[VB_STAT_SYNCS] = "syncs",
@@ -1009,7 +1132,7 @@ static int vb_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "mode %s\nbackend %s\ndirect_ok %d\nwhy %s\n",
 		   vb_mode_name(vd->mode), vd->be->name, vd->d.direct_ok,
 		   vd->d.why);
-	seq_printf(m, "maps %lu\n", vb_maps(vd));
+	seq_printf(m, "bypass %d\nmaps %lu\n", vd->bypass, vb_maps(vd));
 	for (i = 0; i < VB_NR_STATS; i++)
 		seq_printf(m, "%s %lu\n", vb_stat_names[i], vb_stat_sum(vd, i));
 	for (i = 0; i < VB_NR_CLASSES; i++)
@@ -1101,11 +1224,13 @@ static void vb_set_dma_iommu(struct device *dev, bool on)
 
 /* Every decision is logged once per device and traced. */
 static void vb_log_decision(struct device *dev, const char *name,
-			    enum vb_mode mode, const struct vb_decision *d)
+			    enum vb_mode mode, const struct vb_decision *d,
+			    bool bypass)
 {
-	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s: %s\n",
+	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s: %s%s\n",
 		 name, vb_mode_name(mode), vb_backend_name(d->backend),
-		 d->direct_ok ? "yes" : "no", d->why);
+		 d->direct_ok ? "yes" : "no", d->why,
+		 bypass ? " (dma_ops_bypass: the DMA core maps 1:1 as dma-direct)" : "");
 	trace_virtio_bounce_decide(name, vb_mode_name(mode),
 				   vb_backend_name(d->backend), d->direct_ok,
 				   d->why);
@@ -1134,7 +1259,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 
 	vb_decide(cfg->mode, in, &d);
 	if (d.backend == VB_BACKEND_NONE) {
-		vb_log_decision(dev, name, cfg->mode, &d);
+		vb_log_decision(dev, name, cfg->mode, &d, false);
 		return NULL;
 	}
 
@@ -1163,7 +1288,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		d.backend = VB_BACKEND_NONE;
 		d.direct_ok = false;
 		d.why = "Xen PV without swiotlb-xen: left to the stock path";
-		vb_log_decision(dev, name, cfg->mode, &d);
+		vb_log_decision(dev, name, cfg->mode, &d, false);
 		kfree(vd);
 		return NULL;
 	}
@@ -1179,6 +1304,9 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		vd->be = &vb_identity_backend;
 		break;
 	}
+	/* Not behind an IOMMU parent: see vb_parent_sync(). */
+	vd->fallback = vd->be->fallback && vd->parent != VB_PARENT_IOMMU;
+	xa_init_flags(&vd->fb_maps, XA_FLAGS_LOCK_IRQ);
 	/*
 	 * No slot larger than a quarter of the pool: a small pool caps the
 	 * segment size the driver uses (virtio_max_dma_size()), so one
@@ -1199,14 +1327,23 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		d.direct_ok = false;
 		d.why = "could not build any pool chunk: left to the stock path";
 		vb_pool_destroy(vd);
-		vb_log_decision(dev, name, cfg->mode, &d);
+		vb_log_decision(dev, name, cfg->mode, &d, false);
 		dev_warn(dev, "virtio_bounce: %s: %s backend could not create its pool, device keeps its stock DMA path\n",
 			 name, vd->be->name);
 		kfree(vd);
 		return NULL;
 	}
 
-	vb_log_decision(dev, name, cfg->mode, &d);
+	/*
+	 * The 1:1 fast path costs what dma-direct costs because it is
+	 * dma-direct: with dma_ops_bypass the DMA core maps, unmaps and
+	 * syncs through dma-direct itself, with no call into these ops,
+	 * whenever the device's mask covers all memory (dma_go_direct()).
+	 * Everything else (a mask that does not cover all memory) still
+	 * reaches vb_map_phys(): 1:1 where capable, bounced otherwise.
+	 */
+	vd->bypass = d.backend == VB_BACKEND_IDENTITY && d.direct_ok;
+	vb_log_decision(dev, name, cfg->mode, &d, vd->bypass);
 	vb_debugfs_add(vd);
 	/* Our ops only run if the DMA core does not take the IOMMU path. */
 	if (use_dma_iommu(dev)) {
@@ -1214,6 +1351,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		vb_set_dma_iommu(dev, false);
 	}
 	set_dma_ops(dev, &vd->ops);
+	dev->dma_ops_bypass = vd->bypass;
 	return vd;
 
 free:
@@ -1248,12 +1386,17 @@ void vb_detach(struct device *dma_dev)
 	if (!vb_claimed(dma_dev))
 		return;
 	vd = to_vb_dev(dma_dev);
+	dma_dev->dma_ops_bypass = false;
 	set_dma_ops(dma_dev, vd->parent_ops == get_arch_dma_ops() ? NULL :
 			     vd->parent_ops);
 	if (vd->cleared_dma_iommu)
 		vb_set_dma_iommu(dma_dev, true);
 	/* Chunks are unmapped through the previous path: restored above. */
 	debugfs_remove_recursive(vd->dbg);
+	if (atomic_long_read(&vd->fb_live))
+		dev_warn(dma_dev, "virtio_bounce: %s: %ld fallback mappings still live at release\n",
+			 vd->name, atomic_long_read(&vd->fb_live));
+	xa_destroy(&vd->fb_maps);
 	vb_pool_destroy(vd);
 	dev_info(dma_dev, "virtio_bounce: %s: released\n", vd->name);
 	kfree(vd);

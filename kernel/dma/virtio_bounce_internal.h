@@ -6,6 +6,7 @@
 #ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 #define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
@@ -30,6 +31,8 @@
 #define VB_TOP_CHUNKS		8
 /* Slots per magazine, at most. */
 #define VB_MAG_SIZE		32
+/* Lines of the direct-mapped dma -> chunk cache in front of the xarray. */
+#define VB_HOT_LINES		64
 
 struct vb_dev;
 struct vb_chunk;
@@ -144,6 +147,7 @@ enum vb_stat {
 	VB_STAT_UNMAPS,
 	VB_STAT_BOUNCED,
 	VB_STAT_DIRECT,
+	VB_STAT_FALLBACK,
 	VB_STAT_BYTES_TO_DEV,
 	VB_STAT_BYTES_FROM_DEV,
 	VB_STAT_SYNCS,
@@ -170,10 +174,15 @@ struct vb_stats {
  * @chunk_unmap: undo chunk_map
  * @direct: device address for a 1:1 map of a caller's buffer, or
  *	%DMA_MAPPING_ERROR when it has to bounce; NULL: always bounce
+ * @fallback: a mapping the pool cannot serve goes through the device's
+ *	previous DMA path instead of failing (for a pool that cannot grow in
+ *	the map path); that path must take syncs of the backend's 1:1
+ *	addresses as no-ops, as swiotlb-xen and dma-direct do
  */
 struct vb_backend_ops {
 	const char *name;
 	bool atomic_grow;
+	bool fallback;
 	unsigned int max_shift;
 	int (*chunk_map)(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp);
 	void (*chunk_unmap)(struct vb_dev *vd, struct vb_chunk *c);
@@ -198,8 +207,16 @@ enum vb_parent {
  * @be: translation backend
  * @parent: the device's previous DMA path
  * @parent_ops: its ops when @parent is %VB_PARENT_OPS
+ * @fallback: per-mapping fallback to the previous path is on (see
+ *	&vb_backend_ops.fallback and vb_fallback())
+ * @fb_live: live fallback mappings (0: unmaps and syncs skip @fb_maps)
+ * @fb_maps: device address of a live fallback mapping -> number of live
+ *	fallback mappings at that address (xa_mk_value())
+ * @bypass: dev->dma_ops_bypass is set: 1:1 maps never reach these ops
  * @cleared_dma_iommu: we cleared dev->dma_iommu and restore it on detach
  * @chunks: dma address >> %VB_GRANULE_SHIFT -> chunk (RCU lookups)
+ * @hot: direct-mapped cache of @chunks, line = granule % %VB_HOT_LINES;
+ *	written under the xarray's lock, read under RCU (vb_find_slot())
  * @cls: size classes
  * @pcpu: per-CPU caches
  * @stats: per-CPU counters
@@ -232,8 +249,13 @@ struct vb_dev {
 	const struct vb_backend_ops *be;
 	enum vb_parent parent;
 	const struct dma_map_ops *parent_ops;
+	bool fallback;
+	atomic_long_t fb_live;
+	struct xarray fb_maps;
+	bool bypass;
 	bool cleared_dma_iommu;
 	struct xarray chunks;
+	struct vb_chunk __rcu *hot[VB_HOT_LINES];
 	struct vb_class cls[VB_NR_CLASSES];
 	struct vb_pcpu __percpu *pcpu;
 	struct vb_stats __percpu *stats;
@@ -260,6 +282,7 @@ struct vb_dev {
 /* Bits of vb_dev.warned */
 #define VB_WARN_GROW		0
 #define VB_WARN_EXHAUSTED	1
+#define VB_WARN_FALLBACK	2
 
 /**
  * struct vb_config - global settings from virtio_bounce=
@@ -299,6 +322,7 @@ unsigned long vb_stat_sum(struct vb_dev *vd, enum vb_stat s);
 static inline unsigned long vb_maps(struct vb_dev *vd)
 {
 	return vb_stat_sum(vd, VB_STAT_DIRECT) + vb_stat_sum(vd, VB_STAT_BOUNCED) +
+	       vb_stat_sum(vd, VB_STAT_FALLBACK) +
 	       vb_stat_sum(vd, VB_STAT_FAIL_EXHAUSTED) +
 	       vb_stat_sum(vd, VB_STAT_FAIL_OVERSIZE);
 }
@@ -333,21 +357,34 @@ static inline void *vb_slot_vaddr(const struct vb_slot *s)
 	return s->chunk->vaddr + ((size_t)s->idx << s->chunk->cls->shift);
 }
 
+static inline bool vb_chunk_has(const struct vb_chunk *c, dma_addr_t dma)
+{
+	return c && dma >= c->dma && dma - c->dma < (PAGE_SIZE << c->order);
+}
+
 /*
  * Find the slot holding device address @dma.  Caller holds
  * rcu_read_lock().  Returns NULL when @dma is not pool memory.
+ *
+ * An xarray walk is about half of an unmap's instructions (see
+ * docs/design.md), so a small direct-mapped cache of the xarray comes
+ * first: one load and a range check for a pool of up to 64 granules
+ * (16 MiB), the xarray only on a conflict.
  */
 static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 {
+	unsigned long g = dma >> VB_GRANULE_SHIFT;
 	struct vb_chunk *c;
 
 	/* 1:1 mappings outside every chunk ever made skip the lookup. */
 	if (dma < READ_ONCE(vd->pool_lo) || dma >= READ_ONCE(vd->pool_hi))
 		return NULL;
-	c = xa_load(&vd->chunks, dma >> VB_GRANULE_SHIFT);
-
-	if (!c || dma < c->dma || dma - c->dma >= (PAGE_SIZE << c->order))
-		return NULL;
+	c = rcu_dereference(vd->hot[g % VB_HOT_LINES]);
+	if (unlikely(!vb_chunk_has(c, dma))) {
+		c = xa_load(&vd->chunks, g);
+		if (!vb_chunk_has(c, dma))
+			return NULL;
+	}
 	return &c->slots[(dma - c->dma) >> c->cls->shift];
 }
 

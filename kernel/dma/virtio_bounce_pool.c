@@ -187,6 +187,9 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 			break;
 		}
 	}
+	/* The newest chunk wins its lines of the lookup cache. */
+	for (i = 0; !err && i < nr && i < VB_HOT_LINES; i++)
+		rcu_assign_pointer(vd->hot[(first + i) % VB_HOT_LINES], c);
 	xa_unlock_irqrestore(&vd->chunks, flags);
 	if (err)
 		goto unmap;
@@ -541,8 +544,11 @@ unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep)
 		unsigned long j, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
 
 		xa_lock_irqsave(&vd->chunks, flags);
-		for (j = 0; j < nr; j++)
+		for (j = 0; j < nr; j++) {
 			__xa_erase(&vd->chunks, first + j);
+			if (rcu_access_pointer(vd->hot[(first + j) % VB_HOT_LINES]) == c)
+				RCU_INIT_POINTER(vd->hot[(first + j) % VB_HOT_LINES], NULL);
+		}
 		xa_unlock_irqrestore(&vd->chunks, flags);
 	}
 	if (list_empty(&victims))

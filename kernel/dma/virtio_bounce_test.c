@@ -74,6 +74,7 @@ static void vb_test_exit(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, vb_pool_in_use(ctx->vd), 0UL);
 	vb_detach(ctx->dev);
 	KUNIT_EXPECT_FALSE(test, vb_claimed(ctx->dev));
+	KUNIT_EXPECT_FALSE(test, ctx->dev->dma_ops_bypass);
 	ctx->dev->dma_parms = NULL;
 }
 
@@ -496,6 +497,174 @@ static void vb_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
 }
 
+/*
+ * A stand-in for swiotlb-xen as the device's previous DMA path: maps the
+ * device only reads are 1:1 (two maps of one buffer share an address),
+ * maps the device writes bounce through a buffer of its own, so that a
+ * sync or unmap that does not reach it shows up as missing data.
+ */
+#define VB_FAKE_MAX	4
+
+static struct {
+	void *buf[VB_FAKE_MAX];
+	phys_addr_t orig[VB_FAKE_MAX];
+	size_t size[VB_FAKE_MAX];
+	unsigned int maps, unmaps, syncs;
+} vb_fake;
+
+static int vb_fake_find(dma_addr_t dma)
+{
+	int i;
+
+	for (i = 0; i < VB_FAKE_MAX; i++)
+		if (vb_fake.buf[i] && dma >= virt_to_phys(vb_fake.buf[i]) &&
+		    dma < virt_to_phys(vb_fake.buf[i]) + vb_fake.size[i])
+			return i;
+	return -1;
+}
+
+static dma_addr_t vb_fake_map_page(struct device *dev, struct page *page,
+				   unsigned long off, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	phys_addr_t phys = page_to_phys(page) + off;
+	int i;
+
+	vb_fake.maps++;
+	if (dir == DMA_TO_DEVICE)
+		return phys;
+	for (i = 0; i < VB_FAKE_MAX && vb_fake.buf[i]; i++)
+		;
+	if (i == VB_FAKE_MAX)
+		return DMA_MAPPING_ERROR;
+	vb_fake.buf[i] = kmemdup(phys_to_virt(phys), size, GFP_ATOMIC);
+	if (!vb_fake.buf[i])
+		return DMA_MAPPING_ERROR;
+	vb_fake.orig[i] = phys;
+	vb_fake.size[i] = size;
+	return virt_to_phys(vb_fake.buf[i]);
+}
+
+static void vb_fake_sync_for_cpu(struct device *dev, dma_addr_t dma,
+				 size_t size, enum dma_data_direction dir)
+{
+	int i = vb_fake_find(dma);
+	size_t off;
+
+	vb_fake.syncs++;
+	if (i < 0)
+		return;
+	off = dma - virt_to_phys(vb_fake.buf[i]);
+	memcpy(phys_to_virt(vb_fake.orig[i] + off), vb_fake.buf[i] + off, size);
+}
+
+static void vb_fake_unmap_page(struct device *dev, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs)
+{
+	int i = vb_fake_find(dma);
+
+	vb_fake.unmaps++;
+	if (i < 0)
+		return;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		memcpy(phys_to_virt(vb_fake.orig[i]), vb_fake.buf[i],
+		       vb_fake.size[i]);
+	kfree(vb_fake.buf[i]);
+	vb_fake.buf[i] = NULL;
+}
+
+static const struct dma_map_ops vb_fake_ops = {
+	.map_page = vb_fake_map_page,
+	.unmap_page = vb_fake_unmap_page,
+	.sync_single_for_cpu = vb_fake_sync_for_cpu,
+};
+
+/* A full pool that cannot grow hands mappings to the previous path. */
+static void vb_test_fallback(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_256K);
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	const struct dma_map_ops *parent_ops = vd->parent_ops;
+	enum vb_parent parent = vd->parent;
+	dma_addr_t *dma = kunit_kcalloc(test, VB_EXH_SLOTS, sizeof(*dma), GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
+	u8 *in = kunit_kmalloc(test, 512, GFP_KERNEL);
+	dma_addr_t rx, tx1, tx2;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	memset(&vb_fake, 0, sizeof(vb_fake));
+	/* As the Xen backend is set up: previous path "swiotlb-xen". */
+	vd->parent = VB_PARENT_OPS;
+	vd->parent_ops = &vb_fake_ops;
+	vd->fallback = true;
+	migrate_disable();
+	for (i = 0; i < VB_EXH_SLOTS; i++) {
+		dma[i] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma[i]))
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, i, VB_EXH_SLOTS);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 0UL);
+
+	/* The pool is full: the next map is the previous path's, tracked. */
+	fill(in, 512, 70);
+	rx = dma_map_single(dev, in, 512, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, rx));
+	KUNIT_EXPECT_FALSE(test, in_pool(vd, rx));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 1UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 0UL);
+	KUNIT_EXPECT_EQ(test, vb_fake.maps, 1U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 1L);
+
+	/* A partial sync inside it reaches the previous path: half comes back. */
+	fill(dev_view(rx), 512, 71);
+	dma_sync_single_for_cpu(dev, rx + 256, 256, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, vb_fake.syncs, 1U);
+	KUNIT_EXPECT_EQ(test, memcmp(in + 256, dev_view(rx) + 256, 256), 0);
+	KUNIT_EXPECT_TRUE(test, check(in, 256, 70));
+
+	/* One buffer mapped 1:1 twice: one address, two live mappings. */
+	tx1 = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	tx2 = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, tx1, (dma_addr_t)virt_to_phys(buf));
+	KUNIT_EXPECT_EQ(test, tx2, tx1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 3L);
+	dma_unmap_single(dev, tx1, 512, DMA_TO_DEVICE);
+	dma_unmap_single(dev, tx2, 512, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, vb_fake.unmaps, 2U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 1L);
+	/* A third unmap of it is foreign: flagged, not passed on. */
+	ops->unmap_page(dev, tx1, 512, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 1UL);
+	KUNIT_EXPECT_EQ(test, vb_fake.unmaps, 2U);
+
+	/* Unmap copies the device's bytes back through the previous path. */
+	fill(dev_view(rx), 512, 72);
+	dma_unmap_single(dev, rx, 512, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE(test, check(in, 512, 72));
+	KUNIT_EXPECT_EQ(test, vb_fake.unmaps, 3U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 0L);
+	KUNIT_EXPECT_EQ(test, vb_fake_find(rx), -1);
+
+	/* A slot freed: the pool serves the next map again. */
+	dma_unmap_single(dev, dma[0], 512, DMA_TO_DEVICE);
+	dma[0] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma[0]));
+	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma[0]));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 3UL);
+	for (i = 0; i < VB_EXH_SLOTS; i++)
+		if (!dma_mapping_error(dev, dma[i]))
+			dma_unmap_single(dev, dma[i], 512, DMA_TO_DEVICE);
+	migrate_enable();
+	vd->parent = parent;
+	vd->parent_ops = parent_ops;
+}
+
 static void vb_test_bad_unmaps(struct kunit *test)
 {
 	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
@@ -591,15 +760,29 @@ static void vb_test_direct(struct kunit *test)
 	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	/* The mask covers all memory: the DMA core maps 1:1 itself. */
+	KUNIT_EXPECT_TRUE(test, vd->bypass);
+	KUNIT_EXPECT_TRUE(test, dev->dma_ops_bypass);
 	dma = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
 	KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)virt_to_phys(buf));
 	dma_sync_single_for_cpu(dev, dma, 4096, DMA_BIDIRECTIONAL);
 	dma_unmap_single(dev, dma, 4096, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, vb_maps(vd), 0UL);
+
+	/* Without the bypass (a narrower mask), our ops map 1:1. */
+	dev->dma_ops_bypass = false;
+	dma = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)virt_to_phys(buf));
+	dma_sync_single_for_cpu(dev, dma, 4096, DMA_BIDIRECTIONAL);
+	dma_unmap_single(dev, dma, 4096, DMA_BIDIRECTIONAL);
+	dev->dma_ops_bypass = true;
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DIRECT), 1UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), 0UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 0UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BYTES_TO_DEV), 0UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)0);
 }
 
 static void vb_test_shrink(struct kunit *test)
@@ -735,6 +918,7 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_coherent),
 	KUNIT_CASE(vb_test_min_align),
 	KUNIT_CASE(vb_test_exhaustion),
+	KUNIT_CASE(vb_test_fallback),
 	KUNIT_CASE(vb_test_bad_unmaps),
 	KUNIT_CASE(vb_test_cache),
 	KUNIT_CASE(vb_test_direct),

@@ -70,6 +70,12 @@ const struct vb_backend_ops vb_xen_backend = {
 	 * segments from the start (see vb_pool_init()).
 	 */
 	.max_shift = VB_CHUNK_SHIFT,
+	/*
+	 * What the pool cannot serve goes to swiotlb-xen: the fixed pool must
+	 * never stall I/O, and a 1:1 address from vb_xen_direct() is what
+	 * swiotlb-xen would have returned, so its syncs of one are no-ops.
+	 */
+	.fallback = true,
 	.chunk_map = vb_xen_chunk_map,
 	.chunk_unmap = vb_xen_chunk_unmap,
 	.direct = vb_xen_direct,

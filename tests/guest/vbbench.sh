@@ -9,15 +9,22 @@ echo "VBVAL bench-dev $pci"
 R=/sys/kernel/debug/virtio_dma_bench/run
 if [ "$level" = quick ]; then
 	sizes="64 4096 65536"; threads="1"; batches=15
+elif [ "$level" = profile ]; then
+	# tools/perf-scripts/vb_profile.py single-steps these maps under gdb
+	sizes="$(arg vbprofsize)"; dirs="$(arg vbprofdir)"; threads="1"; batches=2
+elif [ "$level" = icount ]; then
+	# QEMU -icount shift=0: one guest ns is one instruction
+	sizes="64 512 4096 65536"; threads="1"; batches=15
 else
 	sizes="64 512 4096 65536 262144 1048576"; threads="1 2"; batches=31
 fi
 for size in $sizes; do
-	for dir in 1 2; do
+	for dir in ${dirs:-1 2}; do
 		for t in $threads; do
 			# at most 1 MiB in flight per batch (a Xen pool cannot
 			# grow in the map path)
 			batch=$((1048576 / size))
+			[ "$level" = profile ] && batch=4
 			[ $batch -gt 64 ] && batch=64
 			[ $batch -lt 2 ] && batch=2
 			if echo "$pci $size $dir $t $batch $batches" > $R 2>/dev/null; then
@@ -36,7 +43,7 @@ if [ -d $T/events/swiotlb ]; then
 	echo 1 > $T/events/swiotlb/enable
 	echo 1 > $T/tracing_on
 fi
-if command -v fio >/dev/null; then
+if command -v fio >/dev/null && [ "$level" != icount ] && [ "$level" != profile ]; then
 	rt=$([ "$level" = quick ] && echo 3 || echo 8)
 	for job in "randread 4k 32" "read 64k 4" "write 64k 4"; do
 		set -- $job

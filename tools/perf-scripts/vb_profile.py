@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Instruction-level profile of one DMA map and one unmap, per function.
+
+Boots the patched kernel under QEMU/TCG with its gdb stub, lets
+kernel/dma/virtio_dma_bench map and unmap a few buffers of SIZE bytes
+through the scratch disk's DMA device, and single-steps the last
+dma_map_page_attrs() and dma_unmap_page_attrs() called by the benchmark
+thread, from entry to return, counting the instructions executed in each
+function (ELF symbols of build/obj/vmlinux; interrupts are held off while
+stepping).  Deterministic: the same kernel and mode give the same counts.
+
+  vb_profile.py [--size 512] [--dir to_dev|from_dev] [--modes direct,vb-on,vb-force,swiotlb]
+                [--out FILE.md]
+
+Modes as in benchmarks/run.py (virtio devices with ACCESS_PLATFORM).
+Needs gdb and build/initramfs-bench.cpio.gz (make bench builds it).
+"""
+import argparse
+import collections
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+import vbtest  # noqa: E402
+
+MODES = {"direct": ("off", ""), "vb-on": ("on", ""), "vb-force": ("force", ""),
+         "swiotlb": ("off", "swiotlb=force")}
+
+# Runs inside gdb (gdb -batch -x this): writes "fn count" lines per phase.
+GDB_SCRIPT = r'''
+import gdb, collections
+out = open(OUTFILE, "w")
+gdb.execute("set pagination off")
+gdb.execute("set confirm off")
+gdb.execute("target remote 127.0.0.1:%d" % PORT)
+def sym(pc):
+    s = gdb.execute("info symbol 0x%x" % pc, to_string=True)
+    return s.split()[0] if not s.startswith("No symbol") else "?"
+def caller_is_bench():
+    rsp = int(gdb.parse_and_eval("$rsp"))
+    ret = int(gdb.parse_and_eval("*(unsigned long *)0x%x" % rsp))
+    return ret, rsp, sym(ret) == "vdb_fn"
+def profile(fn, skip):
+    gdb.execute("hbreak %s" % fn, to_string=True)
+    seen = 0
+    while True:
+        gdb.execute("continue", to_string=True)
+        ret, rsp, ok = caller_is_bench()
+        if not ok:
+            continue
+        seen += 1
+        if seen > skip:
+            break
+    gdb.execute("delete", to_string=True)
+    hist = collections.Counter()
+    order = []
+    n = 0
+    while True:
+        pc = int(gdb.parse_and_eval("$pc"))
+        if pc == ret and int(gdb.parse_and_eval("$rsp")) > rsp:
+            break
+        f = sym(pc)
+        if f not in hist:
+            order.append(f)
+        hist[f] += 1
+        n += 1
+        if n > 200000:
+            break
+        gdb.execute("stepi", to_string=True)
+    for f in order:
+        out.write("%s %s %d\n" % (fn, f, hist[f]))
+    out.write("%s TOTAL %d\n" % (fn, n))
+    out.flush()
+gdb.execute("maint packet Qqemu.sstep=0x7", to_string=True)
+gdb.execute("hbreak vdb_fn", to_string=True)
+gdb.execute("continue", to_string=True)
+gdb.execute("delete", to_string=True)
+profile("dma_map_page_attrs", 6)
+profile("dma_unmap_page_attrs", 2)
+out.close()
+gdb.execute("kill")
+'''
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def run_mode(mode, size, d, workdir):
+    vb, extra = MODES[mode]
+    port = free_port()
+    pattern = os.path.join(workdir, "pattern.img")
+    disk = os.path.join(workdir, "disk.img")
+    for f in (pattern, disk):
+        with open(f, "wb") as fh:
+            fh.truncate(16 << 20)
+    cmdline = (f"console=ttyS0 panic=-1 loglevel=4 nokaslr virtio_bounce={vb} {extra} "
+               f"vbtest=bench vbbench=profile vbprofsize={size} vbprofdir={d} vbport=1 vbsize=8388608")
+    vbtest.QEMU_EXTRA = ["-gdb", f"tcp:127.0.0.1:{port}", "-S"]
+    cmd = vbtest.qemu_cmd("plain", cmdline, disk, pattern, 1, True)
+    # no user networking needed: drop the netdev and its device
+    i = cmd.index("-netdev")
+    del cmd[i:i + 4]
+    log = open(os.path.join(workdir, f"{mode}.log"), "wb")
+    q = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    res = os.path.join(workdir, f"{mode}.prof")
+    script = os.path.join(workdir, "prof.py")
+    with open(script, "w") as f:
+        f.write(f"OUTFILE = {res!r}\nPORT = {port}\n" + GDB_SCRIPT)
+    time.sleep(1)
+    try:
+        subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex", f"file {vbtest.B}/obj/vmlinux",
+                        "-x", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL, timeout=900)
+    finally:
+        q.kill()
+        q.wait()
+    prof = collections.defaultdict(list)
+    if os.path.exists(res):
+        for line in open(res):
+            phase, fn, n = line.split()
+            prof[phase].append((fn, int(n)))
+    return prof
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--dir", choices=("to_dev", "from_dev"), default="to_dev")
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--out", help="also write the tables to this markdown file")
+    a = ap.parse_args()
+    vbtest.INITRD = os.environ.get("VB_INITRD", os.path.join(vbtest.B, "initramfs-bench.cpio.gz"))
+    d = "1" if a.dir == "to_dev" else "2"
+    md = [f"# instructions per call, {a.size} B {a.dir} (gdb single-step, QEMU/TCG)\n",
+          f"command: `tools/perf-scripts/vb_profile.py {' '.join(sys.argv[1:])}`\n"]
+    with tempfile.TemporaryDirectory() as w:
+        for mode in a.modes.split(","):
+            prof = run_mode(mode, a.size, d, w)
+            for phase in ("dma_map_page_attrs", "dma_unmap_page_attrs"):
+                rows = prof.get(phase, [])
+                tot = dict(rows).get("TOTAL", 0)
+                md.append(f"## {mode}: {phase}: {tot} instructions\n")
+                md.append("| function | instructions |\n|---|---|")
+                for fn, n in rows:
+                    if fn != "TOTAL":
+                        md.append(f"| {fn} | {n} |")
+                md.append("")
+            print("\n".join(md[-40:]) if False else f"{mode}: map {dict(prof.get('dma_map_page_attrs', [])).get('TOTAL')} "
+                  f"unmap {dict(prof.get('dma_unmap_page_attrs', [])).get('TOTAL')}", flush=True)
+    text = "\n".join(md) + "\n"
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
