@@ -11,7 +11,7 @@ export JOBS
 
 APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
-	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib
+	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb
 
 .PHONY: bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
 	patches check clean distclean versions trace bench
@@ -32,7 +32,7 @@ help:
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
 	@echo "  make bench [BENCH_ARGS=--quick]  benchmarks/run.py (all modes, boot after boot)"
-	@echo "                   -> benchmarks/results/, then the userspace pool benchmark"
+	@echo "                   -> benchmarks/results/, then bench-icount and the userspace pool benchmark"
 	@echo "  make bench-icount  instructions per map/unmap (QEMU -icount) and per-function profiles"
 	@echo "  make check       same as host-checks"
 	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
@@ -81,11 +81,12 @@ e2e: build initramfs xen
 bench: deps build xen
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
 	@/usr/bin/python3 benchmarks/run.py $(BENCH_ARGS)
+	@$(MAKE) -s bench-icount
 	@$(MAKE) -s -C tools/testing/virtio_bounce bench BENCH_ARGS= | tee benchmarks/results/userspace.md
 	@$(MAKE) -s -C tools/testing/virtio_bounce callgrind | tee -a benchmarks/results/userspace.md
 
 bench-icount: deps build
-	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
+	@[ -f $(B)/initramfs-bench.cpio.gz ] || scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
 	@python3 benchmarks/run.py --icount
 	@for m in direct,vb-on:4096:to_dev vb-force,swiotlb:512:to_dev vb-force,swiotlb:512:from_dev; do \
 		IFS=: read -r modes size dir <<<"$$m"; \

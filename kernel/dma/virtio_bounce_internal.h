@@ -366,10 +366,10 @@ static inline bool vb_chunk_has(const struct vb_chunk *c, dma_addr_t dma)
  * Find the slot holding device address @dma.  Caller holds
  * rcu_read_lock().  Returns NULL when @dma is not pool memory.
  *
- * An xarray walk is about half of an unmap's instructions (see
+ * An xarray walk was a third of an unmap's instructions (see
  * docs/design.md), so a small direct-mapped cache of the xarray comes
- * first: one load and a range check for a pool of up to 64 granules
- * (16 MiB), the xarray only on a conflict.
+ * first: one load and a range check; the xarray only when another chunk
+ * owns the line (never within one 16 MiB span of device addresses).
  */
 static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 {

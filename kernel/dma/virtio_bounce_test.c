@@ -454,6 +454,20 @@ static void vb_test_min_align(struct kunit *test)
 
 #define VB_EXH_SLOTS	512	/* one 256 KiB chunk of 512 B slots */
 
+/* Map @buf into 512 B slots until the map fails; returns how many. */
+static unsigned int vb_fill_slots(struct device *dev, dma_addr_t *dma,
+				  void *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < VB_EXH_SLOTS; i++) {
+		dma[i] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma[i]))
+			break;
+	}
+	return i;
+}
+
 static void vb_test_exhaustion(struct kunit *test)
 {
 	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
@@ -469,12 +483,7 @@ static void vb_test_exhaustion(struct kunit *test)
 	fill(buf, 512, 50);
 	/* Stay on one CPU so that no slot waits in another CPU's cache. */
 	migrate_disable();
-	for (i = 0; i < VB_EXH_SLOTS; i++) {
-		dma[i] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
-		if (dma_mapping_error(dev, dma[i]))
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, i, VB_EXH_SLOTS);
+	KUNIT_EXPECT_EQ(test, vb_fill_slots(dev, dma, buf), VB_EXH_SLOTS);
 	dma[VB_EXH_SLOTS] = dma_map_single_attrs(dev, buf, 512, DMA_TO_DEVICE,
 						 DMA_ATTR_NO_WARN);
 	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, dma[VB_EXH_SLOTS]));
@@ -603,12 +612,7 @@ static void vb_test_fallback(struct kunit *test)
 	vd->parent_ops = &vb_fake_ops;
 	vd->fallback = true;
 	migrate_disable();
-	for (i = 0; i < VB_EXH_SLOTS; i++) {
-		dma[i] = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
-		if (dma_mapping_error(dev, dma[i]))
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, i, VB_EXH_SLOTS);
+	KUNIT_EXPECT_EQ(test, vb_fill_slots(dev, dma, buf), VB_EXH_SLOTS);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 0UL);
 
 	/* The pool is full: the next map is the previous path's, tracked. */

@@ -4,6 +4,9 @@
 # vbbench=quick|full on the kernel command line picks the matrix.
 arg() { for w in $(cat /proc/cmdline); do case "$w" in "$1"=*) echo "${w#*=}";; esac; done; }
 level=$(arg vbbench)
+# Keep kernel messages (e.g. "hrtimer: interrupt took ...") from landing
+# in the middle of the result lines and fio's JSON on the console.
+dmesg -n 1
 pci=$(basename "$(readlink -f /sys/block/vda/device/..)")
 echo "VBVAL bench-dev $pci"
 R=/sys/kernel/debug/virtio_dma_bench/run
@@ -60,3 +63,4 @@ if [ -d $T/events/swiotlb ]; then
 	echo "VBVAL swiotlb-bounced-maps $(grep -c swiotlb_bounced $T/trace)"
 	echo 0 > $T/events/swiotlb/enable
 fi
+dmesg -n 7
