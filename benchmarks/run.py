@@ -19,8 +19,12 @@ reported) and fio on that disk; virtio-net throughput comes from the
 guest sending 8 MiB to the host (127.0.0.1).
 
   benchmarks/run.py [--quick] [--out DIR] [--modes m1,m2,...]
+  benchmarks/run.py --icount [--modes direct,vb-on,vb-force,swiotlb]
 
 Writes DIR/results.md (tables, ratios, goals), DIR/*.png and DIR/raw/.
+With --icount, QEMU runs with -icount shift=0 (one guest ns is one
+instruction), only the micro benchmark runs, and DIR/icount.md gets
+instructions per map and per unmap (deterministic, unlike TCG time).
 """
 import argparse
 import json

@@ -156,8 +156,8 @@ def main():
                     if fn != "TOTAL":
                         md.append(f"| {fn} | {n} |")
                 md.append("")
-            print("\n".join(md[-40:]) if False else f"{mode}: map {dict(prof.get('dma_map_page_attrs', [])).get('TOTAL')} "
-                  f"unmap {dict(prof.get('dma_unmap_page_attrs', [])).get('TOTAL')}", flush=True)
+            tot = {p: dict(prof.get(p, [])).get("TOTAL") for p in ("dma_map_page_attrs", "dma_unmap_page_attrs")}
+            print(f"{mode}: map {tot['dma_map_page_attrs']} unmap {tot['dma_unmap_page_attrs']}", flush=True)
     text = "\n".join(md) + "\n"
     if a.out:
         with open(a.out, "w") as f:
