@@ -239,6 +239,54 @@ out:
 	return ok;
 }
 
+/*
+ * The dma -> chunk cache in front of the xarray: a line owned by another
+ * chunk, or empty, still finds the slot (through the xarray); released
+ * chunks leave no line behind.
+ */
+static bool test_hot_cache(void)
+{
+	struct vb_dev *vd = mkdev(0, 16 * SZ_1M);
+	struct vb_slot *s[VB_NR_CLASSES] = { NULL };
+	unsigned int i, line;
+	bool ok = false;
+
+	CHECK(vd);
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		s[i] = vbh_alloc(vd, i);
+		CHECK(s[i]);
+	}
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		dma_addr_t dma = vb_slot_dma(s[i]);
+		struct vb_chunk *own, *other = s[(i + 1) % VB_NR_CLASSES]->chunk;
+
+		line = (dma >> VB_GRANULE_SHIFT) % VB_HOT_LINES;
+		own = vd->hot[line];
+		CHECK(own);
+		vd->hot[line] = other;		/* a conflict */
+		CHECK(vb_find_slot(vd, dma) == s[i]);
+		vd->hot[line] = NULL;		/* an empty line */
+		CHECK(vb_find_slot(vd, dma) == s[i]);
+		vd->hot[line] = own;
+		CHECK(vb_find_slot(vd, dma) == s[i]);
+	}
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		vb_slot_free(vd, s[i]);
+		s[i] = NULL;
+	}
+	vb_drain_caches(vd);
+	CHECK_EQ(vb_shrink(vd, 0, -1), VB_NR_CLASSES);
+	for (line = 0; line < VB_HOT_LINES; line++)
+		CHECK(!vd->hot[line]);
+	ok = true;
+out:
+	for (i = 0; i < VB_NR_CLASSES; i++)
+		if (s[i])
+			vb_slot_free(vd, s[i]);
+	vbh_destroy(vd);
+	return ok;
+}
+
 /* The initial pool: 256 KiB classes within pool_min; none on the 1:1 path. */
 static bool test_prefill(void)
 {
@@ -983,6 +1031,7 @@ int main(int argc, char **argv)
 
 	run("size_class", test_size_class);
 	run("every_class", test_every_class);
+	run("hot_cache", test_hot_cache);
 	run("prefill", test_prefill);
 	run("exhaustion_cached", test_exhaustion_cached);
 	run("exhaustion_uncached", test_exhaustion_uncached);
