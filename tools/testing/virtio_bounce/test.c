@@ -182,6 +182,17 @@ out:
 	return ok;
 }
 
+/* Cleanup of the tests that hold one slot per class: free what is held. */
+static void free_class_slots(struct vb_dev *vd, struct vb_slot **s)
+{
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++)
+		if (s[i])
+			vb_slot_free(vd, s[i]);
+	vbh_destroy(vd);
+}
+
 /* One slot of every class: geometry, device address, lookup, memory. */
 static bool test_every_class(void)
 {
@@ -232,10 +243,7 @@ static bool test_every_class(void)
 	CHECK_EQ(vbh_chunk_unmaps - unmaps0, VB_NR_CLASSES);
 	ok = true;
 out:
-	for (i = 0; i < VB_NR_CLASSES; i++)
-		if (s[i])
-			vb_slot_free(vd, s[i]);
-	vbh_destroy(vd);
+	free_class_slots(vd, s);
 	return ok;
 }
 
@@ -280,10 +288,7 @@ static bool test_hot_cache(void)
 		CHECK(!vd->hot[line]);
 	ok = true;
 out:
-	for (i = 0; i < VB_NR_CLASSES; i++)
-		if (s[i])
-			vb_slot_free(vd, s[i]);
-	vbh_destroy(vd);
+	free_class_slots(vd, s);
 	return ok;
 }
 
