@@ -357,7 +357,10 @@ static void vb_parent_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 {
 	const struct dma_map_ops *ops = vd->parent_ops;
 
-	/* vb_attach_cfg() turns the fallback on for these two parents only. */
+	/*
+	 * Only the Xen backend falls back, and its parent is always
+	 * swiotlb-xen (vb_attach_cfg()); dma-direct for the KUnit tests.
+	 */
 	if (vd->parent == VB_PARENT_OPS) {
 		if (for_cpu && ops->sync_single_for_cpu)
 			ops->sync_single_for_cpu(vd->dev, dma, size, dir);
@@ -384,8 +387,8 @@ static void vb_parent_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
  * Fallback mappings are rare and short-lived.  They are kept in an xarray
  * keyed by device address, with a count because the previous path may
  * hand out one address twice (the same buffer mapped 1:1 twice), so that
- * an unmap finds exactly its own.  @fb_live spares the common 1:1 unmap
- * any lookup while none is live.
+ * an unmap finds exactly its own.  While the xarray is empty (its head
+ * is NULL), the common 1:1 unmap does no lookup.
  */
 static_assert(sizeof(dma_addr_t) <= sizeof(unsigned long),
 	      "fb_maps is indexed by device address");
@@ -401,8 +404,6 @@ static int vb_fb_track(struct vb_dev *vd, dma_addr_t dma)
 	err = xa_err(__xa_store(&vd->fb_maps, dma,
 				xa_mk_value(old ? xa_to_value(old) + 1 : 1),
 				GFP_ATOMIC));
-	if (!err)
-		atomic_long_inc(&vd->fb_live);
 	xa_unlock_irqrestore(&vd->fb_maps, flags);
 	return err;
 }
@@ -413,7 +414,7 @@ static bool vb_fb_untrack(struct vb_dev *vd, dma_addr_t dma)
 	unsigned long flags;
 	void *old;
 
-	if (!vd->fallback || likely(!atomic_long_read(&vd->fb_live)))
+	if (likely(xa_empty(&vd->fb_maps)))
 		return false;
 	xa_lock_irqsave(&vd->fb_maps, flags);
 	old = xa_load(&vd->fb_maps, dma);
@@ -422,10 +423,27 @@ static bool vb_fb_untrack(struct vb_dev *vd, dma_addr_t dma)
 			   GFP_ATOMIC);	/* replaces: allocates nothing */
 	else if (old)
 		__xa_erase(&vd->fb_maps, dma);
-	if (old)
-		atomic_long_dec(&vd->fb_live);
 	xa_unlock_irqrestore(&vd->fb_maps, flags);
 	return old;
+}
+
+/**
+ * vb_fb_live() - live fallback mappings of @vd
+ * @vd: the device
+ *
+ * A walk of the xarray, for debugfs, detach and the tests; never on the
+ * map/unmap path.
+ *
+ * Return: the number of fallback mappings not yet unmapped.
+ */
+unsigned long vb_fb_live(struct vb_dev *vd)
+{
+	unsigned long idx, n = 0;
+	void *e;
+
+	xa_for_each(&vd->fb_maps, idx, e)
+		n += xa_to_value(e);
+	return n;
 }
 
 static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
@@ -442,7 +460,7 @@ static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
 		return DMA_MAPPING_ERROR;
 	}
 	vb_stat_add(vd, VB_STAT_FALLBACK, 1);
-	trace_virtio_bounce_fallback(vd->name, phys, dma, size, dir);
+	trace_virtio_bounce_fallback(vd->name, phys, dma, size, dir, false);
 	if (!test_and_set_bit(VB_WARN_FALLBACK, &vd->warned))
 		dev_warn(vd->dev,
 			 "virtio_bounce: %s: the %s pool (%zu KiB, %lu failed grows) cannot serve a %zu-byte mapping now; mapping it through the device's previous DMA path (%ps) instead (counted as fallback in debugfs)\n",
@@ -509,7 +527,7 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	/* A dry class borrows a free slot of a larger one (aligned as well). */
 	for (c = cls + 1; unlikely(!s) && VB_MIN_SHIFT + c <= vd->max_shift; c++)
 		s = vb_slot_alloc(vd, c, false);
-	if (unlikely(!s) && vd->fallback) {
+	if (unlikely(!s) && vd->be->fallback) {
 		dma = vb_fallback(vd, phys, size, dir, attrs);
 		if (dma != DMA_MAPPING_ERROR)
 			return dma;
@@ -696,7 +714,7 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		 * the previous path gets every sync outside the pool (a no-op
 		 * for a 1:1 address, see &vb_backend_ops.fallback).
 		 */
-		if (!pool && vd->fallback && atomic_long_read(&vd->fb_live))
+		if (!pool && !xa_empty(&vd->fb_maps))
 			vb_parent_sync(vd, dma, size, dir, for_cpu);
 		else if (pool || !vd->d.direct_ok)
 			vb_bad_unmap(vd, "sync of an unmapped address, ignored",
@@ -1132,7 +1150,8 @@ static int vb_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "mode %s\nbackend %s\ndirect_ok %d\nwhy %s\n",
 		   vb_mode_name(vd->mode), vd->be->name, vd->d.direct_ok,
 		   vd->d.why);
-	seq_printf(m, "bypass %d\nmaps %lu\n", vd->bypass, vb_maps(vd));
+	seq_printf(m, "bypass %d\nmaps %lu\nfallback_live %lu\n", vb_bypass(vd),
+		   vb_maps(vd), vb_fb_live(vd));
 	for (i = 0; i < VB_NR_STATS; i++)
 		seq_printf(m, "%s %lu\n", vb_stat_names[i], vb_stat_sum(vd, i));
 	for (i = 0; i < VB_NR_CLASSES; i++)
@@ -1304,8 +1323,6 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		vd->be = &vb_identity_backend;
 		break;
 	}
-	/* Not behind an IOMMU parent: see vb_parent_sync(). */
-	vd->fallback = vd->be->fallback && vd->parent != VB_PARENT_IOMMU;
 	xa_init_flags(&vd->fb_maps, XA_FLAGS_LOCK_IRQ);
 	/*
 	 * No slot larger than a quarter of the pool: a small pool caps the
@@ -1342,8 +1359,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 	 * Everything else (a mask that does not cover all memory) still
 	 * reaches vb_map_phys(): 1:1 where capable, bounced otherwise.
 	 */
-	vd->bypass = d.backend == VB_BACKEND_IDENTITY && d.direct_ok;
-	vb_log_decision(dev, name, cfg->mode, &d, vd->bypass);
+	vb_log_decision(dev, name, cfg->mode, &d, vb_bypass(vd));
 	vb_debugfs_add(vd);
 	/* Our ops only run if the DMA core does not take the IOMMU path. */
 	if (use_dma_iommu(dev)) {
@@ -1351,7 +1367,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		vb_set_dma_iommu(dev, false);
 	}
 	set_dma_ops(dev, &vd->ops);
-	dev->dma_ops_bypass = vd->bypass;
+	dev->dma_ops_bypass = vb_bypass(vd);
 	return vd;
 
 free:
@@ -1393,9 +1409,9 @@ void vb_detach(struct device *dma_dev)
 		vb_set_dma_iommu(dma_dev, true);
 	/* Chunks are unmapped through the previous path: restored above. */
 	debugfs_remove_recursive(vd->dbg);
-	if (atomic_long_read(&vd->fb_live))
-		dev_warn(dma_dev, "virtio_bounce: %s: %ld fallback mappings still live at release\n",
-			 vd->name, atomic_long_read(&vd->fb_live));
+	if (!xa_empty(&vd->fb_maps))
+		dev_warn(dma_dev, "virtio_bounce: %s: %lu fallback mappings still live at release\n",
+			 vd->name, vb_fb_live(vd));
 	xa_destroy(&vd->fb_maps);
 	vb_pool_destroy(vd);
 	dev_info(dma_dev, "virtio_bounce: %s: released\n", vd->name);

@@ -6,7 +6,6 @@
 #ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 #define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 
-#include <linux/atomic.h>
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
@@ -207,12 +206,9 @@ enum vb_parent {
  * @be: translation backend
  * @parent: the device's previous DMA path
  * @parent_ops: its ops when @parent is %VB_PARENT_OPS
- * @fallback: per-mapping fallback to the previous path is on (see
- *	&vb_backend_ops.fallback and vb_fallback())
- * @fb_live: live fallback mappings (0: unmaps and syncs skip @fb_maps)
  * @fb_maps: device address of a live fallback mapping -> number of live
- *	fallback mappings at that address (xa_mk_value())
- * @bypass: dev->dma_ops_bypass is set: 1:1 maps never reach these ops
+ *	fallback mappings at that address (xa_mk_value()); empty: unmaps and
+ *	syncs do no lookup (see vb_fallback())
  * @cleared_dma_iommu: we cleared dev->dma_iommu and restore it on detach
  * @chunks: dma address >> %VB_GRANULE_SHIFT -> chunk (RCU lookups)
  * @hot: direct-mapped cache of @chunks, line = granule % %VB_HOT_LINES;
@@ -249,10 +245,7 @@ struct vb_dev {
 	const struct vb_backend_ops *be;
 	enum vb_parent parent;
 	const struct dma_map_ops *parent_ops;
-	bool fallback;
-	atomic_long_t fb_live;
 	struct xarray fb_maps;
-	bool bypass;
 	bool cleared_dma_iommu;
 	struct xarray chunks;
 	struct vb_chunk __rcu *hot[VB_HOT_LINES];
@@ -327,6 +320,15 @@ static inline unsigned long vb_maps(struct vb_dev *vd)
 	       vb_stat_sum(vd, VB_STAT_FAIL_OVERSIZE);
 }
 
+/*
+ * 1:1 maps bypass these ops (dev->dma_ops_bypass): the DMA core maps
+ * through dma-direct whenever the device's mask covers all memory.
+ */
+static inline bool vb_bypass(const struct vb_dev *vd)
+{
+	return vd->d.backend == VB_BACKEND_IDENTITY && vd->d.direct_ok;
+}
+
 /* Is the pool filled at attach (else it grows on first use)? */
 static inline bool vb_pool_prefilled(const struct vb_dev *vd)
 {
@@ -389,6 +391,7 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 }
 
 /* Ops and policy (virtio_bounce.c) */
+unsigned long vb_fb_live(struct vb_dev *vd);
 int vb_parse_options(char *str, struct vb_config *cfg);
 struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 			     const struct vb_policy_in *in,

@@ -589,6 +589,9 @@ static const struct dma_map_ops vb_fake_ops = {
 	.sync_single_for_cpu = vb_fake_sync_for_cpu,
 };
 
+/* The identity backend with the fallback on, as the Xen backend has it. */
+static struct vb_backend_ops vb_fb_backend;
+
 /* A full pool that cannot grow hands mappings to the previous path. */
 static void vb_test_fallback(struct kunit *test)
 {
@@ -597,6 +600,7 @@ static void vb_test_fallback(struct kunit *test)
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 	const struct dma_map_ops *parent_ops = vd->parent_ops;
 	enum vb_parent parent = vd->parent;
+	const struct vb_backend_ops *be = vd->be;
 	dma_addr_t *dma = kunit_kcalloc(test, VB_EXH_SLOTS, sizeof(*dma), GFP_KERNEL);
 	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
 	u8 *in = kunit_kmalloc(test, 512, GFP_KERNEL);
@@ -608,9 +612,11 @@ static void vb_test_fallback(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, in);
 	memset(&vb_fake, 0, sizeof(vb_fake));
 	/* As the Xen backend is set up: previous path "swiotlb-xen". */
+	vb_fb_backend = *vd->be;
+	vb_fb_backend.fallback = true;
+	vd->be = &vb_fb_backend;
 	vd->parent = VB_PARENT_OPS;
 	vd->parent_ops = &vb_fake_ops;
-	vd->fallback = true;
 	migrate_disable();
 	KUNIT_EXPECT_EQ(test, vb_fill_slots(dev, dma, buf), VB_EXH_SLOTS);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 0UL);
@@ -623,7 +629,7 @@ static void vb_test_fallback(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FALLBACK), 1UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 0UL);
 	KUNIT_EXPECT_EQ(test, vb_fake.maps, 1U);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 1L);
+	KUNIT_EXPECT_EQ(test, vb_fb_live(vd), 1UL);
 
 	/* A partial sync inside it reaches the previous path: half comes back. */
 	fill(dev_view(rx), 512, 71);
@@ -637,11 +643,11 @@ static void vb_test_fallback(struct kunit *test)
 	tx2 = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, tx1, (dma_addr_t)virt_to_phys(buf));
 	KUNIT_EXPECT_EQ(test, tx2, tx1);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 3L);
+	KUNIT_EXPECT_EQ(test, vb_fb_live(vd), 3UL);
 	dma_unmap_single(dev, tx1, 512, DMA_TO_DEVICE);
 	dma_unmap_single(dev, tx2, 512, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, vb_fake.unmaps, 2U);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 1L);
+	KUNIT_EXPECT_EQ(test, vb_fb_live(vd), 1UL);
 	/* A third unmap of it is foreign: flagged, not passed on. */
 	ops->unmap_page(dev, tx1, 512, DMA_TO_DEVICE, 0);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 1UL);
@@ -652,7 +658,7 @@ static void vb_test_fallback(struct kunit *test)
 	dma_unmap_single(dev, rx, 512, DMA_FROM_DEVICE);
 	KUNIT_EXPECT_TRUE(test, check(in, 512, 72));
 	KUNIT_EXPECT_EQ(test, vb_fake.unmaps, 3U);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&vd->fb_live), 0L);
+	KUNIT_EXPECT_EQ(test, vb_fb_live(vd), 0UL);
 	KUNIT_EXPECT_EQ(test, vb_fake_find(rx), -1);
 
 	/* A slot freed: the pool serves the next map again. */
@@ -667,6 +673,7 @@ static void vb_test_fallback(struct kunit *test)
 	migrate_enable();
 	vd->parent = parent;
 	vd->parent_ops = parent_ops;
+	vd->be = be;
 }
 
 static void vb_test_bad_unmaps(struct kunit *test)
@@ -765,7 +772,7 @@ static void vb_test_direct(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	/* The mask covers all memory: the DMA core maps 1:1 itself. */
-	KUNIT_EXPECT_TRUE(test, vd->bypass);
+	KUNIT_EXPECT_TRUE(test, vb_bypass(vd));
 	KUNIT_EXPECT_TRUE(test, dev->dma_ops_bypass);
 	dma = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));

@@ -27,45 +27,39 @@ TRACE_EVENT(virtio_bounce_decide,
 		      __entry->direct_ok, __get_str(why))
 );
 
-TRACE_EVENT(virtio_bounce_map,
-	    TP_PROTO(const char *dev, phys_addr_t phys, dma_addr_t dma, size_t size,
-		     enum dma_data_direction dir, bool bounced),
-	    TP_ARGS(dev, phys, dma, size, dir, bounced),
-	    TP_STRUCT__entry(__string(dev, dev)
-			     __field(u64, phys)
-			     __field(u64, dma)
-			     __field(size_t, size)
-			     __field(int, dir)
-			     __field(bool, bounced)),
-	    TP_fast_assign(__assign_str(dev);
-			   __entry->phys = phys;
-			   __entry->dma = dma;
-			   __entry->size = size;
-			   __entry->dir = dir;
-			   __entry->bounced = bounced;),
-	    TP_printk("dev=%s phys=0x%llx dma=0x%llx size=%zu dir=%d bounced=%d",
-		      __get_str(dev), __entry->phys, __entry->dma, __entry->size,
-		      __entry->dir, __entry->bounced)
+DECLARE_EVENT_CLASS(virtio_bounce_map_class,
+		    TP_PROTO(const char *dev, phys_addr_t phys, dma_addr_t dma,
+			     size_t size, enum dma_data_direction dir, bool bounced),
+		    TP_ARGS(dev, phys, dma, size, dir, bounced),
+		    TP_STRUCT__entry(__string(dev, dev)
+				     __field(u64, phys)
+				     __field(u64, dma)
+				     __field(size_t, size)
+				     __field(int, dir)
+				     __field(bool, bounced)),
+		    TP_fast_assign(__assign_str(dev);
+				   __entry->phys = phys;
+				   __entry->dma = dma;
+				   __entry->size = size;
+				   __entry->dir = dir;
+				   __entry->bounced = bounced;),
+		    TP_printk("dev=%s phys=0x%llx dma=0x%llx size=%zu dir=%d bounced=%d",
+			      __get_str(dev), __entry->phys, __entry->dma,
+			      __entry->size, __entry->dir, __entry->bounced)
 );
 
-/* A mapping the pool could not serve, made by the previous DMA path. */
-TRACE_EVENT(virtio_bounce_fallback,
-	    TP_PROTO(const char *dev, phys_addr_t phys, dma_addr_t dma, size_t size,
-		     enum dma_data_direction dir),
-	    TP_ARGS(dev, phys, dma, size, dir),
-	    TP_STRUCT__entry(__string(dev, dev)
-			     __field(u64, phys)
-			     __field(u64, dma)
-			     __field(size_t, size)
-			     __field(int, dir)),
-	    TP_fast_assign(__assign_str(dev);
-			   __entry->phys = phys;
-			   __entry->dma = dma;
-			   __entry->size = size;
-			   __entry->dir = dir;),
-	    TP_printk("dev=%s phys=0x%llx dma=0x%llx size=%zu dir=%d",
-		      __get_str(dev), __entry->phys, __entry->dma, __entry->size,
-		      __entry->dir)
+/* A map through our ops: 1:1 (bounced=0) or into a pool slot. */
+DEFINE_EVENT(virtio_bounce_map_class, virtio_bounce_map,
+	     TP_PROTO(const char *dev, phys_addr_t phys, dma_addr_t dma,
+		      size_t size, enum dma_data_direction dir, bool bounced),
+	     TP_ARGS(dev, phys, dma, size, dir, bounced)
+);
+
+/* A map the pool could not serve, made by the previous DMA path. */
+DEFINE_EVENT(virtio_bounce_map_class, virtio_bounce_fallback,
+	     TP_PROTO(const char *dev, phys_addr_t phys, dma_addr_t dma,
+		      size_t size, enum dma_data_direction dir, bool bounced),
+	     TP_ARGS(dev, phys, dma, size, dir, bounced)
 );
 
 TRACE_EVENT(virtio_bounce_unmap,
