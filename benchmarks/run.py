@@ -235,8 +235,9 @@ def write_icount(res, out, args):
     md.append("- with `-icount shift=0` the guest clock advances one ns per executed guest "
               "instruction, so the benchmark's ns per operation are instructions per operation: "
               "deterministic, unlike TCG wall time. Medians over 15 batches of up to 64 maps then "
-              "their unmaps; spread p10..p90. A `rep movs` copy counts one instruction per "
-              "iteration, so copies weigh more than on hardware (the same for both sides of each ratio).\n")
+              "their unmaps; spread p10..p90. Copies run the kernel's memcpy (`memcpy_orig`, a "
+              "loop of moves, on this CPU model): about 210 instructions for 512 B, the same on "
+              "both sides of each bounce ratio (see profile-*.md).\n")
     keys = sorted({k for r in res.values() for k in r["micro"]})
     modes = [m for m in ("direct", "vb-on", "vb-force", "swiotlb") if m in res]
     md.append("| size | dir | " + " | ".join(f"{m} map / unmap (total, p10..p90)" for m in modes) +
