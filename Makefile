@@ -26,7 +26,8 @@ help:
 	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
 	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
 	@echo "  make test        KUnit + end-to-end (QEMU, Xen) + host checks; prints the total"
-	@echo "  make kunit       KUnit only (KASAN + DMA_API_DEBUG), build/kunit"
+	@echo "  make kunit [KUNIT_RUNS='dmadebug rt']  KUnit only: KASAN + DMA_API_DEBUG (build/kunit)"
+	@echo "                   and PREEMPT_RT without DMA_API_DEBUG (build/kunit-rt), both lockdep"
 	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
@@ -73,7 +74,7 @@ demo: deps build initramfs xen
 	@python3 scripts/vbtest.py demo
 
 kunit: kernel
-	@scripts/kunit.sh
+	@flock $(B)/.kbuild.lock scripts/kunit.sh $(KUNIT_RUNS)
 
 e2e: build initramfs xen
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)

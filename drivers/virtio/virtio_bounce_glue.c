@@ -3,25 +3,41 @@
  * virtio side of virtio_bounce: gather what the policy needs to know
  * about a virtio device and hand its DMA device to kernel/dma.
  *
- * Called from virtio_features_ok(), i.e. once features are negotiated,
- * before the driver probes (or restores) and creates its virtqueues.
+ * Called from virtio_dev_probe() once features are negotiated (modern and
+ * legacy devices alike), before the driver probes and creates its
+ * virtqueues.  Not at restore: a claimed device stays claimed over
+ * suspend, and one left on its stock path at probe has live stock
+ * mappings that our ops could not undo.
  */
 #include <linux/device.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/iommu-dma.h>
 #include <linux/virtio.h>
 #include <linux/virtio_bounce.h>
 #include <linux/virtio_config.h>
 #include <xen/xen.h>
-#include <xen/xen-ops.h>
+
+/*
+ * Transports whose DMA device is a function of their own, used by this
+ * one virtio device and nothing else.  virtio_vdpa, for one, maps through
+ * the vDPA parent (e.g. an mlx5 PF that the NIC, RDMA and the firmware
+ * use too): claiming that would reroute everyone's DMA.
+ */
+static bool vb_dma_dev_own(struct virtio_device *vdev, struct device *dma_dev)
+{
+	const char *drv = dma_dev->driver ? dma_dev->driver->name : NULL;
+
+	return drv && (!strcmp(drv, "virtio-pci") || !strcmp(drv, "virtio-mmio"));
+}
 
 /**
  * virtio_bounce_attach() - decide for @vdev and claim its DMA device
  * @vdev: a virtio device whose features are final
  *
- * Idempotent: a device that is already claimed (restore) stays claimed.
- * Never fails the device: if no pool can be built it keeps its stock
- * DMA path and the log says so.
+ * Idempotent: a device already claimed for @vdev stays claimed.  Never
+ * fails the device: if no pool can be built it keeps its stock DMA path
+ * and the log says so.
  */
 void virtio_bounce_attach(struct virtio_device *vdev)
 {
@@ -29,18 +45,25 @@ void virtio_bounce_attach(struct virtio_device *vdev)
 	struct vb_policy_in in = {};
 	int err;
 
-	if (!dma_dev || vb_claimed(dma_dev))
+	if (!dma_dev || vb_claimed_by(dma_dev, vdev))
 		return;
 	in.xen_pv = xen_pv_domain();
-	in.xen_grant = IS_ENABLED(CONFIG_XEN_GRANT_DMA_OPS) &&
-		       xen_virtio_restricted_mem_acc(vdev);
-	in.foreign_ops = dma_dev->dma_ops;
+	/*
+	 * Only ask: under Xen, per-device DMA ops on a virtio device's DMA
+	 * device are the grant ops that virtio_features_ok() had
+	 * xen_virtio_restricted_mem_acc() install (calling that again would
+	 * set them up twice: "Xen grant DMA data is already created").
+	 */
+	in.xen_grant = xen_domain() && dma_dev->dma_ops && !vb_claimed(dma_dev);
+	in.shared_dma = !vb_dma_dev_own(vdev, dma_dev);
+	in.mem_encrypted = force_dma_unencrypted(dma_dev);
+	in.foreign_ops = dma_dev->dma_ops && !vb_claimed(dma_dev);
 	in.iommu_dma = use_dma_iommu(dma_dev);
 	in.iommu_detectable = vb_iommu_detectable();
 	in.access_platform = virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM);
 	in.dma_mask = dma_get_mask(dma_dev);
 
-	err = vb_attach(dma_dev, dev_name(&vdev->dev), &in);
+	err = vb_attach(dma_dev, vdev, dev_name(&vdev->dev), &in);
 	if (err)
 		dev_warn(&vdev->dev,
 			 "virtio_bounce: not claimed (%d), stock DMA path kept\n",
@@ -54,7 +77,7 @@ void virtio_bounce_attach(struct virtio_device *vdev)
 void virtio_bounce_detach(struct virtio_device *vdev)
 {
 	if (vdev->dev.parent)
-		vb_detach(vdev->dev.parent);
+		vb_detach(vdev->dev.parent, vdev);
 }
 
 /**
@@ -67,5 +90,5 @@ void virtio_bounce_detach(struct virtio_device *vdev)
  */
 bool virtio_bounce_claimed(const struct virtio_device *vdev)
 {
-	return vdev->dev.parent && vb_claimed(vdev->dev.parent);
+	return vdev->dev.parent && vb_claimed_by(vdev->dev.parent, vdev);
 }

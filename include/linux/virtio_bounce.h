@@ -48,6 +48,10 @@ enum vb_backend {
  * struct vb_policy_in - facts about one device that the policy decides on
  * @xen_pv: running as a Xen PV guest (pseudo-physical != machine)
  * @xen_grant: Xen grant DMA ops own this device
+ * @shared_dma: the DMA device is not this virtio device's alone (e.g. the
+ *	vDPA parent of virtio_vdpa, which other functions also map through)
+ * @mem_encrypted: memory-encrypted guest (SEV, TDX):
+ *	force_dma_unencrypted() is true, the device reaches shared pages only
  * @foreign_ops: the DMA device already has its own dma_map_ops
  * @iommu_dma: the DMA device is attached to an IOMMU-DMA domain
  * @iommu_detectable: the platform can tell whether an IOMMU translates
@@ -59,6 +63,8 @@ enum vb_backend {
 struct vb_policy_in {
 	bool xen_pv;
 	bool xen_grant;
+	bool shared_dma;
+	bool mem_encrypted;
 	bool foreign_ops;
 	bool iommu_dma;
 	bool iommu_detectable;
@@ -86,10 +92,11 @@ const char *vb_backend_name(enum vb_backend backend);
 #ifdef CONFIG_VIRTIO_BOUNCE
 enum vb_mode vb_default_mode(void);
 bool vb_iommu_detectable(void);
-int vb_attach(struct device *dma_dev, const char *name,
+int vb_attach(struct device *dma_dev, const void *owner, const char *name,
 	      const struct vb_policy_in *in);
-void vb_detach(struct device *dma_dev);
+void vb_detach(struct device *dma_dev, const void *owner);
 bool vb_claimed(const struct device *dma_dev);
+bool vb_claimed_by(const struct device *dma_dev, const void *owner);
 
 void virtio_bounce_attach(struct virtio_device *vdev);
 void virtio_bounce_detach(struct virtio_device *vdev);

@@ -22,6 +22,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 
 #include "direct.h"
 #include "virtio_bounce_internal.h"
@@ -78,6 +79,8 @@ const char *vb_backend_name(enum vb_backend backend)
 enum {
 	VB_WHY_OFF,
 	VB_WHY_GRANT,
+	VB_WHY_SHARED,
+	VB_WHY_ENCRYPTED,
 	VB_WHY_FOREIGN,
 	VB_WHY_MASK,
 	VB_WHY_XEN_ON,
@@ -95,6 +98,10 @@ enum {
 static const char * const vb_why[] = {
 	[VB_WHY_OFF] = "virtio_bounce=off: stock DMA path",
 	[VB_WHY_GRANT] = "Xen grant DMA ops own this device: left to them",
+	[VB_WHY_SHARED] =
+		"DMA device is not this virtio device's own (other functions map through it): left to the stock path",
+	[VB_WHY_ENCRYPTED] =
+		"memory-encrypted guest: the device reaches shared pages only and the pool would be private: left to swiotlb's decrypted pool",
 	[VB_WHY_FOREIGN] = "device already has its own DMA ops: left to them",
 	[VB_WHY_MASK] = "DMA mask below 32 bits: left to the stock path",
 	[VB_WHY_XEN_ON] =
@@ -136,6 +143,10 @@ void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
 		out->why = vb_why[VB_WHY_OFF];
 	} else if (in->xen_grant) {
 		out->why = vb_why[VB_WHY_GRANT];
+	} else if (in->shared_dma) {
+		out->why = vb_why[VB_WHY_SHARED];
+	} else if (in->mem_encrypted) {
+		out->why = vb_why[VB_WHY_ENCRYPTED];
 	} else if (in->foreign_ops) {
 		out->why = vb_why[VB_WHY_FOREIGN];
 	} else if (in->dma_mask < DMA_BIT_MASK(32)) {
@@ -214,6 +225,12 @@ int vb_parse_options(char *str, struct vb_config *cfg)
 	}
 	if (c.pool_min > c.pool_max) {
 		pr_warn("pool=%zu is above max=%zu\n", c.pool_min, c.pool_max);
+		goto bad;
+	}
+	/* See vb_footprint(): below this a request may never be mapped. */
+	if (c.pool_max < vb_footprint(VB_CHUNK_SHIFT)) {
+		pr_warn("max=%zuK is below %zuK, the smallest pool that can always hold one largest request\n",
+			c.pool_max >> 10, vb_footprint(VB_CHUNK_SHIFT) >> 10);
 		goto bad;
 	}
 	*cfg = c;
@@ -331,10 +348,30 @@ static void vb_parent_unmap(struct vb_dev *vd, dma_addr_t dma, size_t size,
 static int vb_parent_chunk_map(struct vb_dev *vd, struct vb_chunk *c,
 			       gfp_t gfp)
 {
-	c->dma = vb_parent_map(vd, c->phys, PAGE_SIZE << c->order,
-			       DMA_BIDIRECTIONAL,
+	size_t bytes = PAGE_SIZE << c->order;
+
+	c->dma = vb_parent_map(vd, c->phys, bytes, DMA_BIDIRECTIONAL,
 			       DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_NO_WARN);
-	return c->dma == DMA_MAPPING_ERROR ? -EIO : 0;
+	if (c->dma == DMA_MAPPING_ERROR)
+		return -EIO;
+	/*
+	 * dma-direct bounces what it cannot map in place (swiotlb=force, a
+	 * restricted-dma-pool, a mask below the chunk) into a swiotlb slot.
+	 * With SKIP_CPU_SYNC and no sync ever made on it, nothing would copy
+	 * between that slot and the chunk: the device would read and write
+	 * memory we never look at.  Such a chunk is refused.
+	 */
+	if (vd->parent == VB_PARENT_DIRECT &&
+	    swiotlb_find_pool(vd->dev, dma_to_phys(vd->dev, c->dma))) {
+		vb_parent_unmap(vd, c->dma, bytes, DMA_BIDIRECTIONAL,
+				DMA_ATTR_SKIP_CPU_SYNC);
+		if (!test_and_set_bit(VB_WARN_SWIOTLB, &vd->warned))
+			dev_warn(vd->dev,
+				 "virtio_bounce: %s: a pool chunk mapped through dma-direct was bounced by swiotlb (swiotlb=force or a restricted DMA pool): refusing it, the device keeps swiotlb\n",
+				 vd->name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 static void vb_parent_chunk_unmap(struct vb_dev *vd, struct vb_chunk *c)
@@ -358,14 +395,19 @@ static void vb_parent_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	const struct dma_map_ops *ops = vd->parent_ops;
 
 	/*
-	 * Only the Xen backend falls back, and its parent is always
-	 * swiotlb-xen (vb_attach_cfg()); dma-direct for the KUnit tests.
+	 * Fallback mappings (Xen: swiotlb-xen) and, once the driver is gone,
+	 * the previous path's own mappings (vb_detach()).
 	 */
 	if (vd->parent == VB_PARENT_OPS) {
 		if (for_cpu && ops->sync_single_for_cpu)
 			ops->sync_single_for_cpu(vd->dev, dma, size, dir);
 		else if (!for_cpu && ops->sync_single_for_device)
 			ops->sync_single_for_device(vd->dev, dma, size, dir);
+	} else if (vd->parent == VB_PARENT_IOMMU && IS_ENABLED(CONFIG_IOMMU_DMA)) {
+		if (for_cpu)
+			iommu_dma_sync_single_for_cpu(vd->dev, dma, size, dir);
+		else
+			iommu_dma_sync_single_for_device(vd->dev, dma, size, dir);
 	} else if (for_cpu) {
 		dma_direct_sync_single_for_cpu(vd->dev, dma, size, dir);
 	} else {
@@ -546,6 +588,12 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 				 vd->pool_max >> 10, size);
 		return DMA_MAPPING_ERROR;
 	}
+	/*
+	 * A bounced mapping needs its syncs: as swiotlb does, make sure the
+	 * DMA core does not skip them (dma_set_mask() may have set
+	 * dma_skip_sync on a bypass device after attach).  One load here.
+	 */
+	dma_reset_need_sync(vd->dev);
 	s->orig = phys;
 	s->len = size;
 	s->offset = offset;
@@ -570,6 +618,9 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 {
 	dma_addr_t dma;
 
+	/* The driver is gone but left mappings (vb_detach()): previous path. */
+	if (unlikely(READ_ONCE(vd->draining)))
+		return vb_parent_map(vd, phys, size, dir, attrs);
 	if (vd->d.direct_ok) {
 		/* No retpoline on the common (identity) 1:1 path. */
 		dma = INDIRECT_CALL_1(vd->be->direct, vb_identity_direct, vd,
@@ -645,9 +696,16 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 
 	rcu_read_lock();
 	s = vb_lookup(vd, dma, true, &off, &pool);
+	/*
+	 * Claim the slot: of two racing unmaps of one mapping (a driver
+	 * bug), only one may copy back and free it, or a slot would be
+	 * handed out twice.
+	 */
+	if (s && cmpxchg(&s->state, VB_SLOT_MAPPED, VB_SLOT_FREE) != VB_SLOT_MAPPED)
+		s = NULL;
 	if (!s) {
 		rcu_read_unlock();
-		if (!pool && vb_fb_untrack(vd, dma))
+		if (!pool && (vb_fb_untrack(vd, dma) || READ_ONCE(vd->draining)))
 			vb_parent_unmap(vd, dma, size, dir, attrs);
 		else if (pool)
 			vb_bad_unmap(vd,
@@ -656,7 +714,15 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		else if (!vd->d.direct_ok)
 			vb_bad_unmap(vd, "unmap of an address this device never mapped, ignored",
 				     dma, size);
-		/* else: a 1:1 mapping, nothing to undo on a coherent device */
+		else if (vd->parent == VB_PARENT_DIRECT)
+			/*
+			 * A 1:1 mapping.  It may also be dma-direct's own: a
+			 * bypass device's map that the DMA core sent to
+			 * dma-direct before memory hotplug raised the
+			 * required mask (and maybe into swiotlb), so let
+			 * dma-direct undo it.
+			 */
+			dma_direct_unmap_page(vd->dev, dma, size, dir, attrs);
 		trace_virtio_bounce_unmap(vd->name, dma, size, dir, false);
 		return;
 	}
@@ -673,7 +739,6 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		vb_copy(s->orig, vb_slot_vaddr(s) + s->offset, s->len, false);
 		vb_stat_add(vd, VB_STAT_BYTES_FROM_DEV, s->len);
 	}
-	WRITE_ONCE(s->state, VB_SLOT_FREE);
 	rcu_read_unlock();
 	vb_stat_add(vd, VB_STAT_UNMAPS, 1);
 	trace_virtio_bounce_unmap(vd->name, dma, size, dir, true);
@@ -714,14 +779,15 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		 * the previous path gets every sync outside the pool (a no-op
 		 * for a 1:1 address, see &vb_backend_ops.fallback).
 		 */
-		if (!pool && !xa_empty(&vd->fb_maps))
+		if (!pool && (!xa_empty(&vd->fb_maps) || READ_ONCE(vd->draining) ||
+			      (vd->d.direct_ok && vd->parent == VB_PARENT_DIRECT)))
 			vb_parent_sync(vd, dma, size, dir, for_cpu);
 		else if (pool || !vd->d.direct_ok)
 			vb_bad_unmap(vd, "sync of an unmapped address, ignored",
 				     dma, size);
 		return;
 	}
-	if (unlikely(off + size > s->len)) {
+	if (unlikely(size > s->len - off)) {	/* off < s->len: no overflow */
 		vb_bad_unmap(vd, "sync past the end of the mapping, truncated",
 			     dma, size);
 		size = s->len - off;
@@ -1005,8 +1071,9 @@ static dma_addr_t vb_map_resource(struct device *dev, phys_addr_t phys,
 	struct vb_dev *vd = to_vb_dev(dev);
 	dma_addr_t dma;
 
+	/* As dma_direct_map_resource(): MMIO addresses are used as they are. */
 	if (vd->d.direct_ok && vd->be == &vb_identity_backend) {
-		dma = phys_to_dma(dev, phys);
+		dma = phys;
 		if (dma_capable(dev, dma, size, false))
 			return dma;
 	}
@@ -1078,16 +1145,24 @@ static size_t vb_max_mapping_size(struct device *dev)
 /**
  * vb_opt_mapping_size() - dma_map_ops.opt_mapping_size
  *
- * Return: the chunk size: larger mappings get a chunk of their own.
+ * Return: the largest size the per-CPU caches serve; larger mappings take
+ * their class's lock on every map and unmap.
  */
 static size_t vb_opt_mapping_size(void)
 {
-	return 1UL << VB_CHUNK_SHIFT;
+	return 1UL << VB_CACHE_MAX_SHIFT;
 }
 
 static const struct dma_map_ops vb_ops_template = {
 	.alloc = vb_alloc,
 	.free = vb_free,
+	/*
+	 * dma_alloc_pages() and dma_alloc_noncoherent(): pages mapped through
+	 * vb_map_page(), so bounced like any streaming mapping and kept in
+	 * step by the syncs their users must make (as swiotlb-xen does).
+	 */
+	.alloc_pages_op = dma_common_alloc_pages,
+	.free_pages = dma_common_free_pages,
 	.mmap = vb_mmap,
 	.get_sgtable = vb_get_sgtable,
 	.map_page = vb_map_page,
@@ -1119,6 +1194,21 @@ bool vb_claimed(const struct device *dma_dev)
 	return ops && ops->map_page == vb_map_page;
 }
 EXPORT_SYMBOL_GPL(vb_claimed);
+
+/**
+ * vb_claimed_by() - does virtio_bounce own this DMA device for @owner?
+ * @dma_dev: the DMA device
+ * @owner: the virtio device it was claimed for
+ *
+ * Return: true if our ops are installed for @owner (not for another
+ * device, and not left behind by a driver that is gone).
+ */
+bool vb_claimed_by(const struct device *dma_dev, const void *owner)
+{
+	return vb_claimed(dma_dev) &&
+	       READ_ONCE(to_vb_dev((struct device *)dma_dev)->owner) == owner;
+}
+EXPORT_SYMBOL_GPL(vb_claimed_by);
 
 /* ---- debugfs ------------------------------------------------------------ */
 
@@ -1197,7 +1287,7 @@ static int vb_shrink_set(void *data, u64 val)
 	struct vb_dev *vd = data;
 
 	if (val)
-		vb_shrink(vd, vd->pool_min, -1);
+		vb_shrink(vd, vd->pool_min, -1, false);
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vb_shrink_fops, NULL, vb_shrink_set, "%llu\n");
@@ -1255,30 +1345,88 @@ static void vb_log_decision(struct device *dev, const char *name,
 				   d->why);
 }
 
+/* Leave @dev on its stock path, saying why. */
+static void vb_not_claimed(struct device *dev, const char *name,
+			   enum vb_mode mode, const char *why)
+{
+	struct vb_decision d = { .backend = VB_BACKEND_NONE, .why = why };
+
+	vb_log_decision(dev, name, mode, &d, false);
+}
+
+/* Give the device its previous DMA path back and free the state. */
+static void vb_release(struct vb_dev *vd)
+{
+	struct device *dev = vd->dev;
+
+	dev->dma_ops_bypass = false;
+	set_dma_ops(dev, vd->parent_ops == get_arch_dma_ops() ? NULL :
+			 vd->parent_ops);
+	if (vd->cleared_dma_iommu)
+		vb_set_dma_iommu(dev, true);
+	/*
+	 * dma_skip_sync stays false, as swiotlb leaves it: syncs then reach
+	 * the previous path, which is always correct, and the next
+	 * dma_set_mask() computes it afresh.
+	 */
+	debugfs_remove_recursive(vd->dbg);
+	xa_destroy(&vd->fb_maps);
+	vb_pool_destroy(vd);	/* chunks unmapped through the path restored above */
+	dev_info(dev, "virtio_bounce: %s: released\n", vd->name);
+	kfree(vd);
+}
+
+/* Mappings that would need this state to be undone. */
+static unsigned long vb_live(struct vb_dev *vd)
+{
+	return vb_pool_in_use(vd) + vb_fb_live(vd);
+}
+
 /**
  * vb_attach_cfg() - decide for one device and claim it if the table says so
  * @dev: the DMA device
+ * @owner: the virtio device it is claimed for
  * @name: name for messages and debugfs
  * @in: facts about the device
  * @cfg: settings to use
  *
- * Return: the new per-device state, NULL when the device is not claimed
- * (stock path), or an ERR_PTR.
+ * Return: the new per-device state (or @owner's existing one), NULL when
+ * the device is not claimed (stock path), or an ERR_PTR.
  */
-struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
-			     const struct vb_policy_in *in,
+struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
+			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg)
 {
 	struct vb_decision d;
 	struct vb_dev *vd;
 	int err;
 
-	if (vb_claimed(dev))
-		return to_vb_dev(dev);
+	if (vb_claimed(dev)) {
+		vd = to_vb_dev(dev);
+		if (vd->owner == owner)
+			return vd;
+		if (vd->owner) {
+			/* A second virtio device on one DMA device. */
+			vb_not_claimed(dev, name, cfg->mode,
+				       "DMA device already claimed for another virtio device: it is shared, left to the stock path");
+			return NULL;
+		}
+		if (vb_live(vd)) {
+			vb_not_claimed(dev, name, cfg->mode,
+				       "the previous driver's mappings are still live in the pool: left to the previous DMA path");
+			return NULL;
+		}
+		vb_release(vd);	/* left behind by a driver, now idle */
+	}
 
 	vb_decide(cfg->mode, in, &d);
 	if (d.backend == VB_BACKEND_NONE) {
 		vb_log_decision(dev, name, cfg->mode, &d, false);
+		return NULL;
+	}
+	if (!dev->dma_mask) {
+		vb_not_claimed(dev, name, cfg->mode,
+			       "DMA device has no DMA mask: left to the stock path");
 		return NULL;
 	}
 
@@ -1288,6 +1436,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 	/* Written once, before set_dma_ops() publishes it. */
 	memcpy((void *)&vd->ops, &vb_ops_template, sizeof(vd->ops));
 	vd->dev = dev;
+	vd->owner = owner;
 	strscpy(vd->name, name, sizeof(vd->name));
 	vd->mode = cfg->mode;
 	vd->d = d;
@@ -1304,10 +1453,8 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 	else
 		vd->parent = VB_PARENT_DIRECT;
 	if (d.backend == VB_BACKEND_XEN && vd->parent != VB_PARENT_OPS) {
-		d.backend = VB_BACKEND_NONE;
-		d.direct_ok = false;
-		d.why = "Xen PV without swiotlb-xen: left to the stock path";
-		vb_log_decision(dev, name, cfg->mode, &d, false);
+		vb_not_claimed(dev, name, cfg->mode,
+			       "Xen PV without swiotlb-xen: left to the stock path");
 		kfree(vd);
 		return NULL;
 	}
@@ -1324,27 +1471,22 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 		break;
 	}
 	xa_init_flags(&vd->fb_maps, XA_FLAGS_LOCK_IRQ);
-	/*
-	 * No slot larger than a quarter of the pool: a small pool caps the
-	 * segment size the driver uses (virtio_max_dma_size()), so one
-	 * request can always fit once other I/O has drained.
-	 */
-	vd->max_shift = min_t(unsigned int, vd->be->max_shift,
-			      ilog2(vd->pool_max / 4));
+	vd->max_shift = vb_max_shift(vd->be->max_shift, vd->pool_max);
 
 	err = vb_pool_init(vd);
-	if (err)
+	if (err) {
+		dev_warn(dev, "virtio_bounce: %s: could not set up the pool (%d), device keeps its stock DMA path\n",
+			 name, err);
 		goto free;
+	}
 	if (vb_pool_prefilled(vd) && !vd->pool_bytes) {
 		/*
 		 * Not one chunk could be made (e.g. a failed Xen exchange):
 		 * keep the stock path rather than a device that cannot map.
 		 */
-		d.backend = VB_BACKEND_NONE;
-		d.direct_ok = false;
-		d.why = "could not build any pool chunk: left to the stock path";
 		vb_pool_destroy(vd);
-		vb_log_decision(dev, name, cfg->mode, &d, false);
+		vb_not_claimed(dev, name, cfg->mode,
+			       "could not build any pool chunk: left to the stock path");
 		dev_warn(dev, "virtio_bounce: %s: %s backend could not create its pool, device keeps its stock DMA path\n",
 			 name, vd->be->name);
 		kfree(vd);
@@ -1368,6 +1510,16 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
 	}
 	set_dma_ops(dev, &vd->ops);
 	dev->dma_ops_bypass = vb_bypass(vd);
+	/*
+	 * The transport set the DMA mask before we came (virtio-pci probes
+	 * first), and dma_set_mask() then set dma_skip_sync for a coherent
+	 * device with no ops: every dma_sync_*() and dma_need_sync() would
+	 * skip our ops.  A device that bounces must see its syncs; a bypass
+	 * device keeps dma-direct's value until its first bounce
+	 * (vb_bounce(), as swiotlb does).
+	 */
+	if (!vb_bypass(vd))
+		dma_reset_need_sync(dev);
 	return vd;
 
 free:
@@ -1378,43 +1530,52 @@ free:
 /**
  * vb_attach() - decide for one device with the boot-time settings
  * @dma_dev: the DMA device
+ * @owner: the virtio device it is claimed for
  * @name: name for messages and debugfs
  * @in: facts about the device
  *
  * Return: 0 (claimed or left on its stock path) or a negative errno; the
  * device is usable either way.
  */
-int vb_attach(struct device *dma_dev, const char *name,
+int vb_attach(struct device *dma_dev, const void *owner, const char *name,
 	      const struct vb_policy_in *in)
 {
-	return PTR_ERR_OR_ZERO(vb_attach_cfg(dma_dev, name, in, &vb_config));
+	return PTR_ERR_OR_ZERO(vb_attach_cfg(dma_dev, owner, name, in,
+					     &vb_config));
 }
 EXPORT_SYMBOL_GPL(vb_attach);
 
 /**
  * vb_detach() - give the device its previous DMA path back
- * @dma_dev: the DMA device; all its mappings must be gone
+ * @dma_dev: the DMA device
+ * @owner: the virtio device it was claimed for; another owner's detach
+ *	changes nothing
+ *
+ * If mappings made through the pool are still live (a driver that maps on
+ * the DMA device and keeps them past remove, e.g. GEM objects), the state
+ * stays: our ops remain installed to copy back and free those slots, and
+ * every new mapping takes the previous DMA path.  The state is released
+ * when the device is next attached with no mapping left.
  */
-void vb_detach(struct device *dma_dev)
+void vb_detach(struct device *dma_dev, const void *owner)
 {
 	struct vb_dev *vd;
+	unsigned long live;
 
-	if (!vb_claimed(dma_dev))
+	if (!vb_claimed_by(dma_dev, owner))
 		return;
 	vd = to_vb_dev(dma_dev);
-	dma_dev->dma_ops_bypass = false;
-	set_dma_ops(dma_dev, vd->parent_ops == get_arch_dma_ops() ? NULL :
-			     vd->parent_ops);
-	if (vd->cleared_dma_iommu)
-		vb_set_dma_iommu(dma_dev, true);
-	/* Chunks are unmapped through the previous path: restored above. */
-	debugfs_remove_recursive(vd->dbg);
-	if (!xa_empty(&vd->fb_maps))
-		dev_warn(dma_dev, "virtio_bounce: %s: %lu fallback mappings still live at release\n",
-			 vd->name, vb_fb_live(vd));
-	xa_destroy(&vd->fb_maps);
-	vb_pool_destroy(vd);
-	dev_info(dma_dev, "virtio_bounce: %s: released\n", vd->name);
-	kfree(vd);
+	live = vb_live(vd);
+	if (!live) {
+		vb_release(vd);
+		return;
+	}
+	WRITE_ONCE(vd->draining, true);
+	WRITE_ONCE(vd->owner, NULL);
+	cancel_delayed_work_sync(&vd->shrink_work);
+	vb_flush_caches(vd);
+	vb_shrink(vd, 0, -1, false);	/* idle chunks go now */
+	dev_warn(dma_dev, "virtio_bounce: %s: driver released the device with %lu mappings still live: the pool stays until they are unmapped, new mappings take the previous DMA path\n",
+		 vd->name, live);
 }
 EXPORT_SYMBOL_GPL(vb_detach);

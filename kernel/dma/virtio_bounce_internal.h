@@ -8,6 +8,7 @@
 
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
+#include <linux/cpuhotplug.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -135,10 +136,18 @@ struct vb_cpu_class {
 	struct vb_mag *prev;
 };
 
-/* Per-CPU cache of one device: a local lock and two magazines per class. */
+/**
+ * struct vb_pcpu - per-CPU cache of one device
+ * @lock: protects @c; taken on this CPU only (IRQs off on !PREEMPT_RT)
+ * @c: two magazines per cached class
+ * @flush: empties @c on this CPU, in process context (vb_flush_caches())
+ * @vd: the device, for @flush
+ */
 struct vb_pcpu {
 	local_lock_t lock;
 	struct vb_cpu_class c[VB_NR_CLASSES];
+	struct work_struct flush;
+	struct vb_dev *vd;
 };
 
 /* Per-CPU event counters: no shared cache line is written on the hot path. */
@@ -200,6 +209,10 @@ enum vb_parent {
  * @ops: this device's copy of the dma_map_ops; dev->dma_ops points here,
  *	so the hot path finds its state with container_of() and no lookup
  * @dev: the DMA device
+ * @owner: the virtio device it was claimed for; NULL once its driver left
+ *	with mappings still live (see vb_detach())
+ * @draining: the driver is gone: new mappings take the previous DMA path,
+ *	our ops only undo what the pool still holds
  * @name: name used in messages and debugfs (the virtio device's)
  * @mode: mode in force for this device
  * @d: the decision taken
@@ -234,11 +247,15 @@ enum vb_parent {
  * @shrink_work: periodic release of idle chunks
  * @shrink_interval: jiffies between two runs of @shrink_work, 0: never
  * @dbg: debugfs directory
+ * @cpuhp: on the CPU hotplug state whose "dead" callback empties a dead
+ *	CPU's magazines
  * @warned: one-time warnings already given
  */
 struct vb_dev {
 	const struct dma_map_ops ops;
 	struct device *dev;
+	const void *owner;
+	bool draining;
 	char name[32];
 	enum vb_mode mode;
 	struct vb_decision d;
@@ -269,6 +286,7 @@ struct vb_dev {
 	struct delayed_work shrink_work;
 	unsigned long shrink_interval;
 	struct dentry *dbg;
+	struct hlist_node cpuhp;
 	unsigned long warned;
 };
 
@@ -276,6 +294,7 @@ struct vb_dev {
 #define VB_WARN_GROW		0
 #define VB_WARN_EXHAUSTED	1
 #define VB_WARN_FALLBACK	2
+#define VB_WARN_SWIOTLB		3
 
 /**
  * struct vb_config - global settings from virtio_bounce=
@@ -343,7 +362,10 @@ struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
 			      bool may_grow);
 void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot);
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp);
-unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep);
+unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep,
+			bool overshoot);
+size_t vb_footprint(unsigned int max_shift);
+unsigned int vb_max_shift(unsigned int be_max_shift, size_t pool_max);
 unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls);
 void vb_flush_caches(struct vb_dev *vd);
 void vb_drain_caches(struct vb_dev *vd);
@@ -393,8 +415,8 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 /* Ops and policy (virtio_bounce.c) */
 unsigned long vb_fb_live(struct vb_dev *vd);
 int vb_parse_options(char *str, struct vb_config *cfg);
-struct vb_dev *vb_attach_cfg(struct device *dev, const char *name,
-			     const struct vb_policy_in *in,
+struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
+			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);
 
 #endif /* _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H */

@@ -10,7 +10,11 @@
  *
  * Locking:
  *  - per-CPU cache: local_lock (IRQs off on !RT), no shared cache line
- *    written when a map or unmap hits the cache;
+ *    written when a map or unmap hits the cache.  Only its own CPU edits
+ *    it: a flush runs as a work item on each CPU (vb_flush_caches()), which
+ *    is also correct on PREEMPT_RT, where local_lock is a per-CPU sleeping
+ *    lock that does not disable IRQs; a dead CPU's magazines are emptied
+ *    by the CPU hotplug "dead" callback, when nothing can run there;
  *  - class->lock: depot, spare magazines, chunk bitmaps; taken once per
  *    magazine (up to VB_MAG_SIZE maps) on a miss or a flush, and on every
  *    map of the large classes that bypass the caches;
@@ -28,6 +32,7 @@
  * iova.c and stores pfns, so the same idea is written here for slots.
  */
 #include <linux/bitmap.h>
+#include <linux/cpu.h>
 #include <linux/dma-direct.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
@@ -93,6 +98,60 @@ int vb_size_class(struct vb_dev *vd, size_t size)
 static unsigned int chunk_order(unsigned int cls_shift)
 {
 	return max_t(unsigned int, cls_shift, VB_CHUNK_SHIFT) - PAGE_SHIFT;
+}
+
+/*
+ * Forward progress.  A driver cannot complete a request unless all of its
+ * mappings succeed at once (virtio-blk: header, data segments, status and
+ * the indirect table, each its own map), and one that fails gives back
+ * what it had and retries.  So the pool must be able to hold one request
+ * of the largest size a driver sends, with nothing else mapped: then
+ * reclaim (idle chunks of any class released, per-CPU caches flushed) can
+ * always reshape the pool for it.  A request of R bytes in N mappings puts
+ * each mapping in the smallest class that holds it (at most twice its
+ * size, at least 512 B): at most 2R + 512 N bytes of slots, plus one
+ * partly used chunk per class.  R is the block layer's default request
+ * (max_sectors_kb, BLK_DEF_MAX_SECTORS_CAP: 1280 KiB) plus a page for the
+ * header, status and indirect table; N is 256 (QEMU's seg_max is 254).
+ */
+#define VB_REQ_BYTES	(2560 * 512 + 4096)
+#define VB_REQ_MAPS	256
+
+/**
+ * vb_footprint() - pool bytes one largest request may need
+ * @max_shift: largest slot (log2 bytes) in use
+ *
+ * Return: 2R + 512 N plus one chunk of every class up to @max_shift.
+ */
+size_t vb_footprint(unsigned int max_shift)
+{
+	size_t bytes = 2 * VB_REQ_BYTES + VB_REQ_MAPS * (1U << VB_MIN_SHIFT);
+	unsigned int shift;
+
+	for (shift = VB_MIN_SHIFT; shift <= max_shift; shift++)
+		bytes += PAGE_SIZE << chunk_order(shift);
+	return bytes;
+}
+
+/**
+ * vb_max_shift() - largest slot a pool of at most @pool_max bytes offers
+ * @be_max_shift: the backend's limit
+ * @pool_max: max= of the device
+ *
+ * The largest class whose footprint still fits @pool_max, and never less
+ * than a chunk (256 KiB, swiotlb's segment size): the parser refuses a
+ * max= below vb_footprint(%VB_CHUNK_SHIFT).  What the device is told it
+ * may map (dma_max_mapping_size()) follows from it.
+ *
+ * Return: log2 of the largest slot.
+ */
+unsigned int vb_max_shift(unsigned int be_max_shift, size_t pool_max)
+{
+	unsigned int shift = min_t(unsigned int, be_max_shift, VB_MAX_SHIFT);
+
+	while (shift > VB_CHUNK_SHIFT && vb_footprint(shift) > pool_max)
+		shift--;
+	return shift;
 }
 
 static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
@@ -166,8 +225,9 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 	      vd->be->chunk_map(vd, c, gfp);
 	if (err)
 		goto free_pages;
+	/* dma_capable(): the mask and the bus limit (bus_dma_limit) */
 	if (!IS_ALIGNED(c->dma, bytes) ||
-	    c->dma + bytes - 1 > dma_get_mask(vd->dev)) {
+	    !dma_capable(vd->dev, c->dma, bytes, true)) {
 		err = -ERANGE;
 		goto unmap;
 	}
@@ -273,6 +333,39 @@ static void vb_note_out(struct vb_class *k, long delta)
 	k->out += delta;
 	if (k->out > k->hiwater)
 		k->hiwater = k->out;
+}
+
+/* Give every slot of @m back to its chunk.  k->lock held; @m may be NULL. */
+static void vb_mag_empty(struct vb_class *k, struct vb_mag *m)
+{
+	if (!m)
+		return;
+	vb_note_out(k, -(long)m->n);
+	while (m->n)
+		vb_return(k, m->slot[--m->n]);
+}
+
+/*
+ * Empty one CPU's magazines into the chunks: from that CPU under its
+ * local lock, for a dead CPU, or for any CPU when no map or unmap can run
+ * (vb_drain_caches()).  The magazines may be unallocated (an attach that
+ * failed half-way).
+ */
+static void vb_empty_cpu(struct vb_dev *vd, struct vb_pcpu *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+		unsigned long flags;
+
+		if (!k->mag_cap)
+			continue;
+		spin_lock_irqsave(&k->lock, flags);
+		vb_mag_empty(k, p->c[i].loaded);
+		vb_mag_empty(k, p->c[i].prev);
+		spin_unlock_irqrestore(&k->lock, flags);
+	}
 }
 
 /* Ask the grow worker for more of class @cls. */
@@ -397,9 +490,7 @@ static struct vb_mag *vb_flush_mag(struct vb_dev *vd, struct vb_class *k,
 	vb_stat_add(vd, VB_STAT_DEPOT_FLUSHES, 1);
 	trace_virtio_bounce_cache(vd->name, 1U << k->shift, m->n, false);
 	if (!e) {
-		vb_note_out(k, -(long)m->n);
-		while (m->n)
-			vb_return(k, m->slot[--m->n]);
+		vb_mag_empty(k, m);
 		return m;
 	}
 	m->next = k->depot;
@@ -451,9 +542,7 @@ static void vb_drain_depot(struct vb_class *k)
 
 		k->depot = m->next;
 		k->depot_len--;
-		vb_note_out(k, -(long)m->n);
-		while (m->n)
-			vb_return(k, m->slot[--m->n]);
+		vb_mag_empty(k, m);
 		m->next = k->spare;
 		k->spare = m;
 	}
@@ -465,29 +554,16 @@ static void vb_drain_depot(struct vb_class *k)
  */
 void vb_drain_caches(struct vb_dev *vd)
 {
+	unsigned long flags;
 	unsigned int i;
 	int cpu;
 
+	for_each_possible_cpu(cpu)
+		vb_empty_cpu(vd, per_cpu_ptr(vd->pcpu, cpu));
 	for (i = 0; i < VB_NR_CLASSES; i++) {
-		struct vb_class *k = &vd->cls[i];
-		unsigned long flags;
-
-		if (!k->mag_cap)
-			continue;
-		spin_lock_irqsave(&k->lock, flags);
-		for_each_possible_cpu(cpu) {
-			struct vb_cpu_class *pc = &per_cpu_ptr(vd->pcpu, cpu)->c[i];
-			struct vb_mag *m[2] = { pc->loaded, pc->prev };
-			int j;
-
-			for (j = 0; j < 2; j++) {
-				vb_note_out(k, -(long)m[j]->n);
-				while (m[j]->n)
-					vb_return(k, m[j]->slot[--m[j]->n]);
-			}
-		}
-		vb_drain_depot(k);
-		spin_unlock_irqrestore(&k->lock, flags);
+		spin_lock_irqsave(&vd->cls[i].lock, flags);
+		vb_drain_depot(&vd->cls[i]);
+		spin_unlock_irqrestore(&vd->cls[i].lock, flags);
 	}
 }
 
@@ -497,13 +573,17 @@ void vb_drain_caches(struct vb_dev *vd)
  * @floor: keep at least this many bytes in the pool (pool_min for the
  *	idle scan, 0 at detach, just enough room for one chunk in reclaim)
  * @keep: class whose chunks stay (the one reclaim makes room for), or -1
+ * @overshoot: release while the pool is above @floor, even a chunk that
+ *	takes it below (reclaim: an idle 1 MiB chunk must be able to make
+ *	room for a 256 KiB one); false: never go below @floor
  *
  * Process context.  Slots held in per-CPU magazines keep their chunk;
  * the depot is drained first.
  *
  * Return: number of chunks released.
  */
-unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep)
+unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep,
+			bool overshoot)
 {
 	struct vb_chunk *c, *tmp;
 	unsigned long flags, n = 0;
@@ -526,7 +606,8 @@ unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep)
 			if (floor && !vd->be->atomic_grow && k->nr_chunks == 1)
 				break;
 			spin_lock(&vd->grow_lock);
-			if (vd->pool_bytes < floor + bytes) {
+			if (overshoot ? vd->pool_bytes <= floor :
+					vd->pool_bytes < floor + bytes) {
 				spin_unlock(&vd->grow_lock);
 				break;
 			}
@@ -576,44 +657,45 @@ unsigned long vb_pool_in_use(struct vb_dev *vd)
 	return vb_stat_sum(vd, VB_STAT_BOUNCED) - vb_stat_sum(vd, VB_STAT_UNMAPS);
 }
 
-/* IPI handler (IRQs off): give this CPU's cached slots back to their chunks. */
-static void vb_flush_cpu(void *arg)
+/*
+ * Work item on one CPU: give its cached slots back to their chunks.  The
+ * local lock excludes a map or unmap preempted half-way on this CPU, also
+ * on PREEMPT_RT (an IPI handler could do neither there).
+ */
+static void vb_flush_cpu(struct work_struct *w)
 {
-	struct vb_dev *vd = arg;
-	struct vb_pcpu *p = this_cpu_ptr(vd->pcpu);
-	unsigned int i;
+	struct vb_pcpu *p = container_of(w, struct vb_pcpu, flush);
+	struct vb_dev *vd = p->vd;
+	unsigned long flags;
 
-	for (i = 0; i < VB_NR_CLASSES; i++) {
-		struct vb_class *k = &vd->cls[i];
-		struct vb_mag *m[2] = { p->c[i].loaded, p->c[i].prev };
-		int j;
-
-		if (!k->mag_cap)
-			continue;
-		spin_lock(&k->lock);
-		for (j = 0; j < 2; j++) {
-			vb_note_out(k, -(long)m[j]->n);
-			while (m[j]->n)
-				vb_return(k, m[j]->slot[--m[j]->n]);
-		}
-		spin_unlock(&k->lock);
-	}
+	local_lock_irqsave(&vd->pcpu->lock, flags);
+	if (!WARN_ON_ONCE(p != this_cpu_ptr(vd->pcpu)))
+		vb_empty_cpu(vd, p);
+	local_unlock_irqrestore(&vd->pcpu->lock, flags);
 }
 
 /**
  * vb_flush_caches() - give every cached slot back to its chunk
  * @vd: the device
  *
- * Empties every CPU's cache (IPI) and the depots, so that a CPU whose
- * class ran dry can use slots idling in another CPU's magazines.
- * Process context.
+ * Empties every online CPU's cache (a work item on each, waited for) and
+ * the depots, so that a CPU whose class ran dry can use slots idling in
+ * another CPU's magazines; offline CPUs were emptied when they died
+ * (vb_cpu_dead()).  Process context.
  */
 void vb_flush_caches(struct vb_dev *vd)
 {
 	unsigned long flags;
 	unsigned int i;
+	int cpu;
 
-	on_each_cpu(vb_flush_cpu, vd, 1);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, system_highpri_wq,
+			      &per_cpu_ptr(vd->pcpu, cpu)->flush);
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(vd->pcpu, cpu)->flush);
+	cpus_read_unlock();
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		spin_lock_irqsave(&vd->cls[i].lock, flags);
 		vb_drain_depot(&vd->cls[i]);
@@ -638,7 +720,7 @@ unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls)
 
 	vb_flush_caches(vd);
 	return vb_shrink(vd, vd->pool_max > need ? vd->pool_max - need : 0,
-			 cls);
+			 cls, true);
 }
 
 static void vb_grow_worker(struct work_struct *w)
@@ -681,9 +763,38 @@ static void vb_shrink_worker(struct work_struct *w)
 	struct vb_dev *vd = container_of(to_delayed_work(w), struct vb_dev,
 					 shrink_work);
 
-	vb_shrink(vd, vd->pool_min, -1);
+	vb_shrink(vd, vd->pool_min, -1, false);
 	schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
 }
+
+/* CPU hotplug: a dead CPU's magazines would hoard their slots for good. */
+static int vb_cpuhp_state;
+
+static int vb_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct vb_dev *vd = hlist_entry(node, struct vb_dev, cpuhp);
+
+	vb_empty_cpu(vd, per_cpu_ptr(vd->pcpu, cpu));
+	return 0;
+}
+
+static int __init vb_cpuhp_init(void)
+{
+	int ret;
+
+	/* A PREPARE state: its teardown runs once the CPU is dead. */
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN,
+				      "dma/virtio_bounce:dead", NULL,
+				      vb_cpu_dead);
+	if (ret < 0) {
+		pr_warn("virtio_bounce: no CPU hotplug state (%d): slots cached by a CPU that goes offline stay out until the pool is destroyed\n",
+			ret);
+		return ret;
+	}
+	vb_cpuhp_state = ret;
+	return 0;
+}
+core_initcall(vb_cpuhp_init);
 
 static void vb_free_mags(struct vb_mag *m)
 {
@@ -744,6 +855,8 @@ int vb_pool_init(struct vb_dev *vd)
 		struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
 
 		local_lock_init(&p->lock);
+		INIT_WORK(&p->flush, vb_flush_cpu);
+		p->vd = vd;
 		for (i = 0; i < VB_NR_CLASSES; i++) {
 			if (!vd->cls[i].mag_cap)
 				continue;
@@ -753,6 +866,8 @@ int vb_pool_init(struct vb_dev *vd)
 				goto nomem;
 		}
 	}
+	if (vb_cpuhp_state > 0)
+		cpuhp_state_add_instance_nocalls(vb_cpuhp_state, &vd->cpuhp);
 	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES; i++) {
 		unsigned int shift = VB_MIN_SHIFT + i;
 		size_t bytes = PAGE_SIZE << chunk_order(shift);
@@ -799,6 +914,10 @@ void vb_pool_destroy(struct vb_dev *vd)
 
 	cancel_work_sync(&vd->grow_work);
 	cancel_delayed_work_sync(&vd->shrink_work);
+	if (!hlist_unhashed(&vd->cpuhp)) {
+		cpuhp_state_remove_instance_nocalls(vb_cpuhp_state, &vd->cpuhp);
+		INIT_HLIST_NODE(&vd->cpuhp);	/* destroy may run twice */
+	}
 	if (vd->pcpu) {
 		vb_drain_caches(vd);
 		for_each_possible_cpu(cpu) {
@@ -810,7 +929,7 @@ void vb_pool_destroy(struct vb_dev *vd)
 			}
 		}
 	}
-	vb_shrink(vd, 0, -1);
+	vb_shrink(vd, 0, -1, false);
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		vb_free_mags(vd->cls[i].spare);
 		vd->cls[i].spare = NULL;

@@ -10,6 +10,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/dma-mapping.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
@@ -44,7 +45,7 @@ static struct vb_dev *vb_test_claim(struct kunit *test, enum vb_mode mode,
 	};
 	struct vb_dev *vd;
 
-	vd = vb_attach_cfg(ctx->dev, "vbtest", &vb_plain_in, &cfg);
+	vd = vb_attach_cfg(ctx->dev, ctx, "vbtest", &vb_plain_in, &cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd);
 	KUNIT_ASSERT_TRUE(test, vb_claimed(ctx->dev));
 	ctx->vd = vd;
@@ -58,9 +59,14 @@ static int vb_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->dev = kunit_device_register(test, "virtio_bounce_test");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->dev);
-	ctx->dev->coherent_dma_mask = DMA_BIT_MASK(64);
-	ctx->dev->dma_mask = &ctx->dev->coherent_dma_mask;
 	ctx->dev->dma_parms = &ctx->parms;
+	/*
+	 * As virtio-pci does before virtio_bounce sees the device: the mask
+	 * is set with no ops installed, so dma_set_mask() sets dma_skip_sync
+	 * on a coherent device (unless DMA_API_DEBUG forces every sync).
+	 */
+	ctx->dev->dma_mask = &ctx->dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(ctx->dev, DMA_BIT_MASK(64)), 0);
 	dma_set_max_seg_size(ctx->dev, SZ_4M);
 	test->priv = ctx;
 	return 0;
@@ -72,7 +78,7 @@ static void vb_test_exit(struct kunit *test)
 
 	if (ctx->vd)
 		KUNIT_EXPECT_EQ(test, vb_pool_in_use(ctx->vd), 0UL);
-	vb_detach(ctx->dev);
+	vb_detach(ctx->dev, ctx);
 	KUNIT_EXPECT_FALSE(test, vb_claimed(ctx->dev));
 	KUNIT_EXPECT_FALSE(test, ctx->dev->dma_ops_bypass);
 	ctx->dev->dma_parms = NULL;
@@ -128,6 +134,8 @@ static bool in_pool(struct vb_dev *vd, dma_addr_t dma)
 #define IDMA	BIT(3)	/* iommu_dma */
 #define DETECT	BIT(4)	/* iommu_detectable */
 #define AP	BIT(5)	/* access_platform */
+#define SHARED	BIT(6)	/* shared_dma */
+#define ENC	BIT(7)	/* mem_encrypted */
 #define M64	DMA_BIT_MASK(64)
 #define M32	DMA_BIT_MASK(32)
 #define M31	DMA_BIT_MASK(31)
@@ -157,6 +165,10 @@ static const struct vb_policy_case vb_policy_cases[] = {
 	{ "force foreign ops", VB_MODE_FORCE, FOPS | AP,          M64, VB_BACKEND_NONE,     false },
 	{ "on 31-bit mask",    VB_MODE_ON,    AP | DETECT,        M31, VB_BACKEND_NONE,     false },
 	{ "on 32-bit mask",    VB_MODE_ON,    AP | DETECT,        M32, VB_BACKEND_IDENTITY, true },
+	{ "force shared dma",  VB_MODE_FORCE, SHARED | AP | DETECT, M64, VB_BACKEND_NONE,   false },
+	{ "on encrypted",      VB_MODE_ON,    ENC | AP | DETECT,  M64, VB_BACKEND_NONE,     false },
+	{ "force encrypted",   VB_MODE_FORCE, ENC | DETECT,       M64, VB_BACKEND_NONE,     false },
+	{ "force enc. iommu",  VB_MODE_FORCE, ENC | AP | IDMA,    M64, VB_BACKEND_NONE,     false },
 };
 
 static void vb_test_policy(struct kunit *test)
@@ -172,6 +184,8 @@ static void vb_test_policy(struct kunit *test)
 			.iommu_dma = c->in & IDMA,
 			.iommu_detectable = c->in & DETECT,
 			.access_platform = c->in & AP,
+			.shared_dma = c->in & SHARED,
+			.mem_encrypted = c->in & ENC,
 			.dma_mask = c->mask,
 		};
 		struct vb_decision d;
@@ -211,14 +225,36 @@ static void vb_test_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
 	strscpy(buf, "on,frobnicate", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	/* A max= in which one largest request may never fit is refused. */
+	strscpy(buf, "force,pool=512K,max=4M", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
 	strscpy(buf, "", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
 	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_OFF);
 	KUNIT_EXPECT_EQ(test, c.pool_min, (size_t)SZ_4M);
 	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_64M);
+
+	strscpy(buf, "force,pool=512K,max=6M", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_4M + SZ_2M);
+}
+
+/* Item 12: the largest slot follows from max=, and the minimum holds it. */
+static void vb_test_footprint(struct kunit *test)
+{
+	/* 2 x (1280 KiB + 4 KiB) + 256 x 512 B + ten 256 KiB chunks */
+	KUNIT_EXPECT_EQ(test, vb_footprint(VB_CHUNK_SHIFT),
+			(size_t)(2 * (1280 + 4) * SZ_1K + 128 * SZ_1K + 10 * SZ_256K));
+	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_64M), (unsigned int)VB_MAX_SHIFT);
+	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_8M), 20U);
+	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_4M + SZ_2M), 19U);
+	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_CHUNK_SHIFT, SZ_64M), (unsigned int)VB_CHUNK_SHIFT);
+	KUNIT_EXPECT_LE(test, vb_footprint(vb_max_shift(VB_MAX_SHIFT, SZ_8M)), (size_t)SZ_8M);
 }
 
 /* ---- mapping ------------------------------------------------------------ */
+
+static DEFINE_SPINLOCK(vb_test_lock);
 
 static void vb_test_size_classes(struct kunit *test)
 {
@@ -241,12 +277,16 @@ static void vb_test_size_classes(struct kunit *test)
 		bool atomic = sz <= SZ_256K;
 
 		fill(buf, sz, i);
-		/* Small classes are mapped (and grown) with IRQs off. */
+		/*
+		 * Small classes are mapped (and grown) under a driver's
+		 * IRQ-disabling lock, as virtio-blk's vq lock (a sleeping
+		 * lock on PREEMPT_RT, as there).
+		 */
 		if (atomic)
-			local_irq_save(flags);
+			spin_lock_irqsave(&vb_test_lock, flags);
 		dma = dma_map_single(dev, buf, sz, DMA_TO_DEVICE);
 		if (atomic)
-			local_irq_restore(flags);
+			spin_unlock_irqrestore(&vb_test_lock, flags);
 		KUNIT_ASSERT_FALSE_MSG(test, dma_mapping_error(dev, dma), "size %zu", sz);
 		KUNIT_EXPECT_TRUE_MSG(test, in_pool(vd, dma), "size %zu", sz);
 		rcu_read_lock();
@@ -284,6 +324,8 @@ static void vb_test_directions(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* kunit_kmalloc() does not zero: the canaries are ours. */
+	memset(page, 0x5a, 2 * PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		enum dma_data_direction dir = dirs[i];
 		bool from = dir != DMA_TO_DEVICE;
@@ -298,8 +340,8 @@ static void vb_test_directions(struct kunit *test)
 		fill(dev_view(dma), len, 2);	/* the device writes */
 		dma_unmap_single(dev, dma, len, dir);
 		KUNIT_EXPECT_TRUE_MSG(test, check(buf, len, from ? 2 : 1), "dir %d", dir);
-		KUNIT_EXPECT_EQ(test, page[off - 1], (u8)0);
-		KUNIT_EXPECT_EQ(test, page[off + len], (u8)0);
+		KUNIT_EXPECT_EQ(test, page[off - 1], (u8)0x5a);
+		KUNIT_EXPECT_EQ(test, page[off + len], (u8)0x5a);
 	}
 
 	/* Short write: the device fills 1000 of 3000 bytes. */
@@ -641,6 +683,8 @@ static void vb_test_fallback(struct kunit *test)
 	/* One buffer mapped 1:1 twice: one address, two live mappings. */
 	tx1 = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
 	tx2 = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, tx1));
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, tx2));
 	KUNIT_EXPECT_EQ(test, tx1, (dma_addr_t)virt_to_phys(buf));
 	KUNIT_EXPECT_EQ(test, tx2, tx1);
 	KUNIT_EXPECT_EQ(test, vb_fb_live(vd), 3UL);
@@ -739,8 +783,10 @@ static void vb_test_cache(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	migrate_disable();
 	/* 96 maps: 3 magazines carved from the chunk (misses), 93 hits. */
-	for (i = 0; i < VB_CACHE_N; i++)
+	for (i = 0; i < VB_CACHE_N; i++) {
 		dma[i] = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma[i]));
+	}
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_MISSES), 3UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_HITS), (unsigned long)VB_CACHE_N - 3);
 	/* 96 unmaps: loaded and prev fill up, the third magazine goes to the depot. */
@@ -749,8 +795,10 @@ static void vb_test_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DEPOT_FLUSHES), 1UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[0].depot_len, 1U);
 	/* 96 maps again: 64 hits from this CPU, then one refill from the depot. */
-	for (i = 0; i < VB_CACHE_N; i++)
+	for (i = 0; i < VB_CACHE_N; i++) {
 		dma[i] = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma[i]));
+	}
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DEPOT_REFILLS), 1UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_MISSES), 4UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_CACHE_HITS), 2UL * VB_CACHE_N - 4);
@@ -816,13 +864,13 @@ static void vb_test_shrink(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
 	/* While mapped, only the idle 512 B chunk can go. */
 	shrinks = vd->shrinks;
-	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1), 1UL);
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1, false), 1UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[0].nr_chunks, 0UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 5UL);
 	for (i = 0; i < ARRAY_SIZE(dma); i++)
 		dma_unmap_single(dev, dma[i], SZ_64K, DMA_TO_DEVICE);
 	/* Then down to pool_min (one chunk), never below. */
-	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1), 4UL);
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1, false), 4UL);
 	KUNIT_EXPECT_EQ(test, vd->shrinks - shrinks, 5UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 1UL);
@@ -919,6 +967,322 @@ static void vb_test_stress(struct kunit *test)
 		   st(vd, VB_STAT_CACHE_MISSES));
 }
 
+/* ---- review items (issue 10): each failed before its fix ---------------- */
+
+/*
+ * Item 1: the test device went through dma_set_mask() with no ops, which
+ * sets dma_skip_sync on a coherent device.  Syncs must still reach the
+ * pool and dma_need_sync() must say so; without DMA_API_DEBUG the DMA
+ * core skipped them.
+ */
+static void vb_test_need_sync(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	const size_t len = 2048;
+	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	u8 *sgbuf = kunit_kmalloc(test, len, GFP_KERNEL);
+	struct scatterlist sg;
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, sgbuf);
+	fill(buf, len, 80);
+	dma = dma_map_single(dev, buf, len, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
+	KUNIT_EXPECT_TRUE(test, dma_need_sync(dev, dma));
+	fill(dev_view(dma), len, 81);	/* the device writes */
+	dma_sync_single_for_cpu(dev, dma, len, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE(test, check(buf, len, 81));
+	dma_sync_single_for_device(dev, dma, len, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, dma, len, DMA_FROM_DEVICE);
+
+	/* The same through a scatterlist, to the device this time. */
+	fill(sgbuf, len, 82);
+	sg_init_one(&sg, sgbuf, len);
+	KUNIT_ASSERT_EQ(test, dma_map_sg(dev, &sg, 1, DMA_TO_DEVICE), 1);
+	fill(sgbuf, len, 83);		/* the CPU writes after the map */
+	dma_sync_sg_for_device(dev, &sg, 1, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, check(dev_view(sg_dma_address(&sg)), len, 83));
+	dma_unmap_sg(dev, &sg, 1, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_SYNCS), 3UL);
+}
+
+/*
+ * Item 4: two virtio devices on one DMA device.  The second is left on
+ * the stock path and its detach must not free the first one's state.
+ */
+static void vb_test_shared_dma_dev(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct device *dev = ctx->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_config cfg = { .mode = VB_MODE_FORCE, .pool_min = SZ_1M,
+				 .pool_max = SZ_8M, .iommu_detect = true };
+	static int other;	/* a second virtio device's identity */
+	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_NULL(test, vb_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg));
+	KUNIT_EXPECT_TRUE(test, vb_claimed_by(dev, ctx));
+	KUNIT_EXPECT_FALSE(test, vb_claimed_by(dev, &other));
+	vb_detach(dev, &other);
+	KUNIT_ASSERT_TRUE(test, vb_claimed_by(dev, ctx));
+	KUNIT_EXPECT_PTR_EQ(test, to_vb_dev(dev), vd);
+	fill(buf, 512, 84);
+	dma = dma_map_single(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 512, 84));
+	dma_unmap_single(dev, dma, 512, DMA_TO_DEVICE);
+}
+
+/*
+ * Item 5: the driver goes (detach) while a mapping it made on the DMA
+ * device is still live.  Its unmap must still copy the device's bytes
+ * back and free the slot; new maps take the previous path meanwhile.
+ */
+static void vb_test_detach_live(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct device *dev = ctx->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	const size_t len = 1500;
+	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	u8 *other = kunit_kmalloc(test, len, GFP_KERNEL);
+	dma_addr_t dma, dma2;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	fill(buf, len, 85);
+	dma = dma_map_single(dev, buf, len, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	KUNIT_ASSERT_TRUE(test, in_pool(vd, dma));
+	fill(dev_view(dma), len, 86);	/* the device writes */
+
+	vb_detach(dev, ctx);		/* driver removed, mapping alive */
+	KUNIT_EXPECT_TRUE(test, vb_claimed(dev));
+	KUNIT_EXPECT_FALSE(test, vb_claimed_by(dev, ctx));
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 1UL);
+	/* A new map meanwhile goes the previous (here: direct) way. */
+	dma2 = dma_map_single(dev, other, len, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma2));
+	KUNIT_EXPECT_EQ(test, dma2, (dma_addr_t)virt_to_phys(other));
+	dma_unmap_single(dev, dma2, len, DMA_TO_DEVICE);
+
+	dma_unmap_single(dev, dma, len, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE(test, check(buf, len, 86));
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 0UL);
+
+	/* The next probe releases the idle state and claims afresh. */
+	ctx->vd = NULL;
+	vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	KUNIT_EXPECT_TRUE(test, vb_claimed_by(dev, ctx));
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BOUNCED), 0UL);
+}
+
+/*
+ * Item 9: the pool is at max=, the only idle chunks are bigger than the
+ * room a starved class needs.  Reclaim must release one of them.
+ */
+static void vb_test_reclaim_big(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_4M);
+	/* 512 B .. 4 KiB: a magazine never empties their chunk (no grow work) */
+	static const unsigned int busy[] = { 0, 1, 2, 3 };
+	dma_addr_t dma[ARRAY_SIZE(busy)];
+	u8 *buf = kunit_kmalloc(test, SZ_4K, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	/*
+	 * One busy 256 KiB chunk in each of four small classes, grown here
+	 * (class 0 has its initial chunk): a map that grows one itself also
+	 * kicks the grow worker, which may add a second.
+	 */
+	for (i = 1; i < ARRAY_SIZE(busy); i++)
+		KUNIT_ASSERT_EQ(test, vb_grow(vd, busy[i], GFP_KERNEL), 0);
+	for (i = 0; i < ARRAY_SIZE(busy); i++) {
+		dma[i] = dma_map_single(dev, buf, 1U << (VB_MIN_SHIFT + busy[i]),
+					DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma[i]));
+	}
+	flush_work(&vd->grow_work);
+	KUNIT_ASSERT_EQ(test, vd->pool_bytes, (size_t)SZ_1M);
+	/* ...and three idle 1 MiB chunks, as a 1 MiB class leaves: full. */
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, vb_grow(vd, 11, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, vd->pool_bytes, (size_t)SZ_4M);
+	KUNIT_ASSERT_EQ(test, vb_grow(vd, 5, GFP_KERNEL), -ENOSPC);
+	/* The 16 KiB class needs 256 KiB: one idle 1 MiB chunk must go. */
+	KUNIT_EXPECT_EQ(test, vb_reclaim(vd, 5), 1UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)(3 * SZ_1M));
+	KUNIT_EXPECT_EQ(test, vb_grow(vd, 5, GFP_KERNEL), 0);
+	for (i = 0; i < ARRAY_SIZE(busy); i++)
+		dma_unmap_single(dev, dma[i], 1U << (VB_MIN_SHIFT + busy[i]),
+				 DMA_TO_DEVICE);
+}
+
+struct vb_on_cpu {
+	struct device *dev;
+	void *buf;
+	int err;
+};
+
+static long vb_map_unmap_here(void *arg)
+{
+	struct vb_on_cpu *o = arg;
+	dma_addr_t dma = dma_map_single(o->dev, o->buf, 256, DMA_TO_DEVICE);
+
+	if (dma_mapping_error(o->dev, dma))
+		return -ENOMEM;
+	dma_unmap_single(o->dev, dma, 256, DMA_TO_DEVICE);	/* cached there */
+	return 0;
+}
+
+/*
+ * Item 10: slots cached by a CPU that goes offline come back to the pool
+ * (a CPU hotplug "dead" callback); on_each_cpu() never reached it.
+ */
+static void vb_test_cpu_offline(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_on_cpu o = { .dev = dev };
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	cpu = cpumask_last(cpu_online_mask);
+	o.buf = kunit_kmalloc(test, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o.buf);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, vb_map_unmap_here, &o), 0L);
+	/* One magazine was carved for that CPU and sits in its cache. */
+	KUNIT_ASSERT_EQ(test, vd->cls[0].out, (unsigned long)VB_MAG_SIZE);
+	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].out, 0UL);
+	/* Nor does a flush, which only reaches online CPUs, lose count. */
+	vb_flush_caches(vd);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].out, 0UL);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(cpu, vb_map_unmap_here, &o), 0L);
+	vb_flush_caches(vd);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].out, 0UL);
+}
+
+/* Item 13: dma_alloc_noncoherent() works on a claimed device, with syncs. */
+static void vb_test_noncoherent(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	dma_addr_t dma;
+	u8 *p;
+
+	p = dma_alloc_noncoherent(dev, SZ_8K, &dma, DMA_BIDIRECTIONAL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
+	fill(p, SZ_8K, 87);
+	dma_sync_single_for_device(dev, dma, SZ_8K, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), SZ_8K, 87));
+	fill(dev_view(dma), SZ_8K, 88);
+	dma_sync_single_for_cpu(dev, dma, SZ_8K, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_TRUE(test, check(p, SZ_8K, 88));
+	dma_free_noncoherent(dev, SZ_8K, p, dma, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+}
+
+/*
+ * Item 13: two racing unmaps of one mapping (a driver bug).  Exactly one
+ * may copy back and free the slot; before, both could pass the state
+ * check during the copy and free it twice.
+ */
+struct vb_race {
+	struct device *dev;
+	void *buf;
+	dma_addr_t dma;
+	atomic_t go, done, running, errors;
+	struct completion finished;
+};
+
+#define VB_RACE_LEN	SZ_256K	/* a long copy back: a wide window */
+#define VB_RACE_ROUNDS	300
+
+/*
+ * Two threads on two CPUs, nothing else runnable there (the test thread
+ * sleeps): thread 0 maps, then both unmap that mapping at once.
+ */
+static int vb_race_fn(void *arg)
+{
+	struct vb_race *r = arg;
+	const struct dma_map_ops *ops = get_dma_ops(r->dev);
+	bool mapper = atomic_inc_return(&r->running) == 1;
+	int round;
+
+	for (round = 1; round <= VB_RACE_ROUNDS; round++) {
+		if (mapper) {
+			dma_addr_t dma = ops->map_page(r->dev, virt_to_page(r->buf),
+						       offset_in_page(r->buf),
+						       VB_RACE_LEN, DMA_FROM_DEVICE, 0);
+
+			if (dma == DMA_MAPPING_ERROR)
+				atomic_inc(&r->errors);
+			WRITE_ONCE(r->dma, dma);
+			atomic_set_release(&r->go, round);
+		} else {
+			while (atomic_read_acquire(&r->go) < round)
+				cpu_relax();
+		}
+		ops->unmap_page(r->dev, READ_ONCE(r->dma), VB_RACE_LEN,
+				DMA_FROM_DEVICE, 0);
+		atomic_inc(&r->done);
+		while (atomic_read(&r->done) < 2 * round)
+			cpu_relax();
+	}
+	complete(&r->finished);
+	return 0;
+}
+
+static void vb_test_unmap_race(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_race r = { .dev = dev };
+	unsigned int cpus[2];
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	r.buf = (void *)__get_free_pages(GFP_KERNEL, get_order(VB_RACE_LEN));
+	KUNIT_ASSERT_NOT_NULL(test, r.buf);
+	atomic_set(&r.go, 0);
+	atomic_set(&r.done, 0);
+	atomic_set(&r.running, 0);
+	atomic_set(&r.errors, 0);
+	init_completion(&r.finished);
+	cpus[0] = cpumask_first(cpu_online_mask);
+	cpus[1] = cpumask_next(cpus[0], cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t = kthread_create(vb_race_fn, &r, "vb_race/%u",
+						       cpus[i]);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, cpus[i]);
+		wake_up_process(t);
+	}
+	wait_for_completion(&r.finished);
+	wait_for_completion(&r.finished);
+	free_pages((unsigned long)r.buf, get_order(VB_RACE_LEN));
+	KUNIT_EXPECT_EQ(test, atomic_read(&r.errors), 0);
+	/* Each mapping freed once: one good and one refused unmap a round. */
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_UNMAPS), (unsigned long)VB_RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), (unsigned long)VB_RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
+}
+
 static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_policy),
 	KUNIT_CASE(vb_test_parse),
@@ -935,6 +1299,14 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_direct),
 	KUNIT_CASE(vb_test_shrink),
 	KUNIT_CASE(vb_test_stress),
+	KUNIT_CASE(vb_test_footprint),
+	KUNIT_CASE(vb_test_need_sync),
+	KUNIT_CASE(vb_test_shared_dma_dev),
+	KUNIT_CASE(vb_test_detach_live),
+	KUNIT_CASE(vb_test_reclaim_big),
+	KUNIT_CASE(vb_test_cpu_offline),
+	KUNIT_CASE(vb_test_noncoherent),
+	KUNIT_CASE(vb_test_unmap_race),
 	{}
 };
 

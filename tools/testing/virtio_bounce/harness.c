@@ -60,10 +60,11 @@ const struct vb_backend_ops vb_xen_backend = {
 	.direct = vbh_direct,
 };
 
-struct vb_dev *vbh_create(const struct vbh_params *p)
+struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err)
 {
 	struct device *dev = calloc(1, sizeof(*dev));
-	struct vb_dev *vd = calloc(1, sizeof(*vd));
+	struct vb_dev *vd = calloc(1, sizeof(*vd));	/* as vb_attach's kzalloc */
+	int ret = -ENOMEM;
 
 	if (!dev || !vd)
 		goto fail;
@@ -84,13 +85,23 @@ struct vb_dev *vbh_create(const struct vbh_params *p)
 	if (vd->max_shift > vd->be->max_shift)
 		vd->max_shift = vd->be->max_shift;
 	vd->shrink_interval = p->shrink_interval;
-	if (vb_pool_init(vd))
+	ret = vb_pool_init(vd);
+	if (ret)
 		goto fail;
+	if (err)
+		*err = 0;
 	return vd;
 fail:
+	if (err)
+		*err = ret;
 	free(vd);
 	free(dev);
 	return NULL;
+}
+
+struct vb_dev *vbh_create(const struct vbh_params *p)
+{
+	return vbh_create_err(p, NULL);
 }
 
 void vbh_destroy(struct vb_dev *vd)

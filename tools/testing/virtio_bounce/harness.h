@@ -26,6 +26,8 @@ struct vbh_params {
 };
 
 struct vb_dev *vbh_create(const struct vbh_params *p);
+/* The same; on failure *@err is vb_pool_init()'s error (0 on success). */
+struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err);
 void vbh_destroy(struct vb_dev *vd);
 
 /* Calls made to the harness backends' chunk_map / chunk_unmap. */

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Out-of-line part of the userspace kernel API shim for the virtio_bounce
- * pool harness: allocators, per-CPU areas, the xarray, deferred work.
+ * pool harness: allocators, per-CPU areas, CPU hotplug, the xarray,
+ * deferred work.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -19,15 +23,22 @@
 
 __thread unsigned int vb_shim_cpu;
 
+_Static_assert(NR_CPUS < BITS_PER_LONG, "the online mask is one long");
+unsigned long vb_shim_cpu_online_mask = (1UL << NR_CPUS) - 1;
+unsigned long vb_shim_work_ran[NR_CPUS];
+
 bool vb_shim_quiet;
 unsigned long vb_shim_nr_warnings;
 unsigned long vb_shim_nr_errors;
+unsigned long vb_shim_nr_warn_ons;
 
 int vb_shim_fail_should_fail;
 int vb_shim_fail_kmalloc;
 int vb_shim_fail_pages;
+int vb_shim_fail_kmalloc_nth;
 
 static long live_kmalloc, live_pages, live_page_bytes, live_percpu;
+static long live_cpuhp;
 
 static void count(long *c, long delta)
 {
@@ -47,6 +58,19 @@ static bool take_failure(int *armed)
 	return false;
 }
 
+/* Count down an armed fail-nth; true for the call that takes it to 0. */
+static bool take_nth(int *nth)
+{
+	int n = __atomic_load_n(nth, __ATOMIC_RELAXED);
+
+	while (n > 0) {
+		if (__atomic_compare_exchange_n(nth, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return n == 1;
+	}
+	return false;
+}
+
 void vb_shim_set_cpu(unsigned int cpu)
 {
 	if (cpu >= NR_CPUS) {
@@ -62,6 +86,7 @@ void vb_shim_counts(struct vb_shim_counts *c)
 	c->pages = __atomic_load_n(&live_pages, __ATOMIC_RELAXED);
 	c->page_bytes = __atomic_load_n(&live_page_bytes, __ATOMIC_RELAXED);
 	c->percpu = __atomic_load_n(&live_percpu, __ATOMIC_RELAXED);
+	c->cpuhp_instances = __atomic_load_n(&live_cpuhp, __ATOMIC_RELAXED);
 }
 
 /* ---- slab, pages, per-CPU ---------------------------------------------- */
@@ -70,7 +95,8 @@ void *vb_shim_kmalloc(size_t size, gfp_t flags)
 {
 	void *p;
 
-	if (take_failure(&vb_shim_fail_kmalloc))
+	if (take_failure(&vb_shim_fail_kmalloc) ||
+	    take_nth(&vb_shim_fail_kmalloc_nth))
 		return NULL;
 	p = (flags & __GFP_ZERO) ? calloc(1, size ? size : 1) :
 				   malloc(size ? size : 1);
@@ -126,24 +152,15 @@ void *vb_shim_alloc_percpu(size_t size, size_t align)
 	return p;
 }
 
+static void debug_free_work(const void *p, size_t size);
+
 void vb_shim_free_percpu(void *p)
 {
 	if (!p)
 		return;
+	debug_free_work(p, NR_CPUS * VB_PCPU_UNIT);
 	count(&live_percpu, -1);
 	free(p);
-}
-
-void on_each_cpu(smp_call_func_t func, void *info, int wait)
-{
-	unsigned int saved = vb_shim_cpu, cpu;
-
-	(void)wait;
-	for (cpu = 0; cpu < NR_CPUS; cpu++) {
-		vb_shim_cpu = cpu;
-		func(info);
-	}
-	vb_shim_cpu = saved;
 }
 
 bool should_fail(struct fault_attr *attr, ssize_t size)
@@ -153,6 +170,160 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 		return false;
 	attr->count++;
 	return true;
+}
+
+/* ---- CPU hotplug ------------------------------------------------------- */
+
+static pthread_rwlock_t cpu_hotplug_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_mutex_t cpuhp_state_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* One state: its callbacks and, if multi-instance, its instances. */
+struct cpuhp_step {
+	const char *name;
+	int (*startup)(unsigned int cpu, struct hlist_node *node);
+	int (*teardown)(unsigned int cpu, struct hlist_node *node);
+	bool multi_instance;
+	struct hlist_head list;
+};
+
+static struct cpuhp_step cpuhp_steps[CPUHP_ONLINE];
+
+void cpus_read_lock(void)
+{
+	pthread_rwlock_rdlock(&cpu_hotplug_lock);
+}
+
+void cpus_read_unlock(void)
+{
+	pthread_rwlock_unlock(&cpu_hotplug_lock);
+}
+
+int cpuhp_setup_state_multi(enum cpuhp_state state, const char *name,
+			    int (*startup)(unsigned int cpu,
+					   struct hlist_node *node),
+			    int (*teardown)(unsigned int cpu,
+					    struct hlist_node *node))
+{
+	int ret = 0, i;
+
+	if (state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE || !name)
+		return -EINVAL;
+	cpus_read_lock();
+	pthread_mutex_lock(&cpuhp_state_mutex);
+	if (state == CPUHP_BP_PREPARE_DYN) {
+		/* The first free dynamic state, as cpuhp_reserve_state(). */
+		ret = -ENOSPC;
+		for (i = CPUHP_BP_PREPARE_DYN; i <= CPUHP_BP_PREPARE_DYN_END; i++) {
+			if (!cpuhp_steps[i].name) {
+				ret = state = i;
+				break;
+			}
+		}
+	} else if (cpuhp_steps[state].name) {
+		ret = -EBUSY;
+	}
+	if (ret >= 0) {
+		cpuhp_steps[state].name = name;
+		cpuhp_steps[state].startup = startup;
+		cpuhp_steps[state].teardown = teardown;
+		cpuhp_steps[state].multi_instance = true;
+	}
+	pthread_mutex_unlock(&cpuhp_state_mutex);
+	cpus_read_unlock();
+	return ret;
+}
+
+static struct cpuhp_step *cpuhp_multi_step(enum cpuhp_state state)
+{
+	if (state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE ||
+	    !cpuhp_steps[state].multi_instance)
+		return NULL;
+	return &cpuhp_steps[state];
+}
+
+int cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
+				     struct hlist_node *node)
+{
+	struct cpuhp_step *sp = cpuhp_multi_step(state);
+
+	if (!sp)
+		return -EINVAL;
+	cpus_read_lock();
+	pthread_mutex_lock(&cpuhp_state_mutex);
+	hlist_add_head(node, &sp->list);
+	count(&live_cpuhp, 1);
+	pthread_mutex_unlock(&cpuhp_state_mutex);
+	cpus_read_unlock();
+	return 0;
+}
+
+int cpuhp_state_remove_instance_nocalls(enum cpuhp_state state,
+					struct hlist_node *node)
+{
+	struct cpuhp_step *sp = cpuhp_multi_step(state);
+
+	if (!sp)
+		return -EINVAL;
+	cpus_read_lock();
+	pthread_mutex_lock(&cpuhp_state_mutex);
+	hlist_del(node);
+	count(&live_cpuhp, -1);
+	pthread_mutex_unlock(&cpuhp_state_mutex);
+	cpus_read_unlock();
+	return 0;
+}
+
+/*
+ * Take @cpu down (@up false) or bring it up: flip its online bit, then
+ * call the teardown callbacks from the top state down, or the startup
+ * callbacks from the bottom up, for every instance of each state.  As in
+ * the kernel, the hotplug lock held for writing is what keeps instances
+ * from being added or removed meanwhile.
+ */
+static int cpuhp_change(unsigned int cpu, bool up)
+{
+	unsigned long bit = 1UL << cpu;
+	int calls = 0, i, ret;
+
+	if (cpu >= NR_CPUS || cpu == vb_shim_cpu)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&cpu_hotplug_lock);
+	if (cpu_online(cpu) == up ||
+	    (!up && __atomic_load_n(&vb_shim_cpu_online_mask,
+				    __ATOMIC_RELAXED) == bit)) {
+		pthread_rwlock_unlock(&cpu_hotplug_lock);
+		return -EINVAL;
+	}
+	__atomic_fetch_xor(&vb_shim_cpu_online_mask, bit, __ATOMIC_SEQ_CST);
+	for (i = 0; i < CPUHP_ONLINE; i++) {
+		struct cpuhp_step *sp = &cpuhp_steps[up ? i : CPUHP_ONLINE - 1 - i];
+		int (*cb)(unsigned int, struct hlist_node *) =
+			up ? sp->startup : sp->teardown;
+		struct hlist_node *node, *next;
+
+		if (!sp->multi_instance || !cb)
+			continue;
+		hlist_for_each_safe(node, next, &sp->list) {
+			ret = cb(cpu, node);
+			if (ret)
+				pr_err("cpuhp %s: %s callback for CPU %u returned %d\n",
+				       sp->name, up ? "startup" : "teardown",
+				       cpu, ret);
+			calls++;
+		}
+	}
+	pthread_rwlock_unlock(&cpu_hotplug_lock);
+	return calls;
+}
+
+int vb_shim_cpu_down(unsigned int cpu)
+{
+	return cpuhp_change(cpu, false);
+}
+
+int vb_shim_cpu_up(unsigned int cpu)
+{
+	return cpuhp_change(cpu, true);
 }
 
 /* ---- xarray ------------------------------------------------------------ */
@@ -265,11 +436,13 @@ void *__xa_erase(struct xarray *xa, unsigned long index)
 static struct workqueue_struct *const dummy_wq;
 struct workqueue_struct *system_wq = (struct workqueue_struct *)&dummy_wq;
 struct workqueue_struct *system_unbound_wq = (struct workqueue_struct *)&dummy_wq;
+struct workqueue_struct *system_highpri_wq = (struct workqueue_struct *)&dummy_wq;
 
 static DEFINE_SPINLOCK(work_lock);
 static struct work_struct *work_head;	/* FIFO through ->next */
 
-bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
+bool queue_work_on(int cpu, struct workqueue_struct *wq,
+		   struct work_struct *work)
 {
 	struct work_struct **pp;
 
@@ -279,10 +452,25 @@ bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 	spin_lock(&work_lock);
 	for (pp = &work_head; *pp; pp = &(*pp)->next)
 		;
+	work->cpu = cpu >= 0 && cpu < NR_CPUS ? cpu : WORK_CPU_UNBOUND;
 	work->next = NULL;
 	*pp = work;
 	spin_unlock(&work_lock);
 	return true;
+}
+
+/* Run @work (taken off the list, PENDING cleared) on its CPU. */
+static void run_one(struct work_struct *work)
+{
+	unsigned int saved = vb_shim_cpu;
+	int cpu = work->cpu;
+
+	if (cpu != WORK_CPU_UNBOUND && cpu_online(cpu)) {
+		vb_shim_cpu = cpu;
+		__atomic_add_fetch(&vb_shim_work_ran[cpu], 1, __ATOMIC_RELAXED);
+	}
+	work->func(work);
+	vb_shim_cpu = saved;
 }
 
 static bool dequeue(struct work_struct *work)
@@ -328,9 +516,48 @@ unsigned int vb_shim_run_work(void)
 		spin_unlock(&work_lock);
 		if (!work)
 			return ran;
-		work->func(work);
+		run_one(work);
 		ran++;
 	}
+}
+
+/*
+ * As CONFIG_DEBUG_OBJECTS_FREE does: memory freed with a queued work item
+ * in it is a bug.  Warn, and take the item off the list, so that no later
+ * vb_shim_run_work() runs freed memory.
+ */
+static void debug_free_work(const void *p, size_t size)
+{
+	struct work_struct **pp;
+
+	spin_lock(&work_lock);
+	for (pp = &work_head; *pp;) {
+		struct work_struct *work = *pp;
+
+		if ((char *)work >= (char *)p && (char *)work < (char *)p + size) {
+			vb_shim_log(vb_shim_nr_warn_ons,
+				    "ODEBUG: free active work_struct %p\n",
+				    (void *)work);
+			*pp = work->next;
+		} else {
+			pp = &work->next;
+		}
+	}
+	spin_unlock(&work_lock);
+}
+
+bool flush_work(struct work_struct *work)
+{
+	bool queued;
+
+	spin_lock(&work_lock);
+	queued = dequeue(work);
+	if (queued)
+		__atomic_store_n(&work->pending, 0, __ATOMIC_RELEASE);
+	spin_unlock(&work_lock);
+	if (queued)
+		run_one(work);
+	return queued;
 }
 
 unsigned int vb_shim_pending_work(void)

@@ -38,6 +38,21 @@ static unsigned long vstat(struct vb_dev *vd, enum vb_stat s)
 	return vb_stat_sum(vd, s);
 }
 
+/* Work items run on @cpu since @snap (a copy of vb_shim_work_ran). */
+static unsigned long ran_since(const unsigned long *snap, unsigned int cpu)
+{
+	return vb_shim_work_ran[cpu] - snap[cpu];
+}
+
+/* Slots in @cpu's two magazines of class @cls. */
+static unsigned int mag_slots(struct vb_dev *vd, unsigned int cpu,
+			      unsigned int cls)
+{
+	struct vb_cpu_class *pc = &per_cpu_ptr(vd->pcpu, cpu)->c[cls];
+
+	return pc->loaded->n + pc->prev->n;
+}
+
 /*
  * Cross-check the pool's bookkeeping: per chunk, nr_free against its
  * bitmap and its xarray entries; per class, nr_chunks and out (slots
@@ -182,6 +197,36 @@ out:
 	return ok;
 }
 
+/*
+ * Forward-progress sizing: vb_footprint() is one largest request (2R +
+ * 512 N: 2 * 1284 KiB + 128 KiB) plus one chunk of every class up to
+ * max_shift; vb_max_shift() is the largest class whose footprint fits.
+ */
+static bool test_footprint(void)
+{
+	size_t fp18 = 2 * (1280 + 4) * SZ_1K + 128 * SZ_1K + 10 * SZ_256K;
+	bool ok = false;
+
+	CHECK_EQ(vb_footprint(18), fp18);
+	CHECK_EQ(vb_footprint(VB_CHUNK_SHIFT), fp18);
+	/* Every class above 256 KiB adds one chunk of its own size. */
+	CHECK_EQ(vb_footprint(19), fp18 + 512 * SZ_1K);
+	CHECK_EQ(vb_footprint(22), fp18 + 512 * SZ_1K + 7 * SZ_1M);
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, 64 * SZ_1M), 22);
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, 8 * SZ_1M), 20);
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, 6 * SZ_1M), 19);
+	/* The bound is inclusive. */
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, vb_footprint(20)), 20);
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, vb_footprint(20) - 1), 19);
+	/* The backend's limit, VB_MAX_SHIFT, and never below one chunk. */
+	CHECK_EQ(vb_max_shift(vb_xen_backend.max_shift, 64 * SZ_1M), 21);
+	CHECK_EQ(vb_max_shift(30, 64 * SZ_1M), VB_MAX_SHIFT);
+	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, SZ_1M), VB_CHUNK_SHIFT);
+	ok = true;
+out:
+	return ok;
+}
+
 /* Cleanup of the tests that hold one slot per class: free what is held. */
 static void free_class_slots(struct vb_dev *vd, struct vb_slot **s)
 {
@@ -283,7 +328,7 @@ static bool test_hot_cache(void)
 		s[i] = NULL;
 	}
 	vb_drain_caches(vd);
-	CHECK_EQ(vb_shrink(vd, 0, -1), VB_NR_CLASSES);
+	CHECK_EQ(vb_shrink(vd, 0, -1, false), VB_NR_CLASSES);
 	for (line = 0; line < VB_HOT_LINES; line++)
 		CHECK(!vd->hot[line]);
 	ok = true;
@@ -648,25 +693,25 @@ static bool test_shrink(void)
 	s = vbh_alloc(vd, 1);
 	CHECK(s);
 
-	CHECK_EQ(vb_shrink(vd, vd->pool_min, -1), 6);
+	CHECK_EQ(vb_shrink(vd, vd->pool_min, -1, false), 6);
 	CHECK_EQ(vd->pool_bytes, vd->pool_min);
 	CHECK_EQ(vd->cls[0].nr_chunks, 1);
 	CHECK_EQ(vd->cls[1].nr_chunks, 1);
 	CHECK_EQ(vd->shrinks, 6);
 	CHECK_EQ(vbh_chunk_unmaps - unmaps0, 6);
 	CHECK_CONSISTENT(vd);
-	CHECK_EQ(vb_shrink(vd, vd->pool_min, -1), 0);
+	CHECK_EQ(vb_shrink(vd, vd->pool_min, -1, false), 0);
 
 	/* Below pool_min: class 1's chunk has a slot mapped, it stays. */
-	CHECK_EQ(vb_shrink(vd, 0, -1), 1);
+	CHECK_EQ(vb_shrink(vd, 0, -1, false), 1);
 	CHECK_EQ(vd->pool_bytes, SZ_256K);
 	CHECK_EQ(vd->cls[1].nr_chunks, 1);
 	vb_slot_free(vd, s);
 	s = NULL;
 	/* Its slots now sit in this CPU's magazine: still out. */
-	CHECK_EQ(vb_shrink(vd, 0, -1), 0);
+	CHECK_EQ(vb_shrink(vd, 0, -1, false), 0);
 	vb_drain_caches(vd);
-	CHECK_EQ(vb_shrink(vd, 0, -1), 1);
+	CHECK_EQ(vb_shrink(vd, 0, -1, false), 1);
 	CHECK_EQ(vd->pool_bytes, 0);
 	CHECK(list_empty(&vd->all_chunks));
 	CHECK(xa_empty(&vd->chunks));
@@ -690,13 +735,15 @@ out:
 }
 
 /*
- * vb_reclaim() empties every CPU's cache and releases an idle chunk of
- * another class; then the grow worker does the same by itself.
+ * vb_reclaim() empties every CPU's cache (a flush work item run on each
+ * CPU) and releases an idle chunk of another class; then the grow worker
+ * does the same by itself.
  */
 static bool test_reclaim(void)
 {
 	struct vb_dev *vd = mkdev(2 * SZ_256K, 2 * SZ_256K);
 	struct vb_slot *s[40] = { NULL };
+	unsigned long ran[NR_CPUS];
 	dma_addr_t dma0;
 	bool ok = false;
 	unsigned int i, cpu;
@@ -718,13 +765,17 @@ static bool test_reclaim(void)
 		}
 	}
 	CHECK_EQ(vd->cls[0].out, 96);
-	CHECK_EQ(per_cpu_ptr(vd->pcpu, 1)->c[0].loaded->n +
-		 per_cpu_ptr(vd->pcpu, 1)->c[0].prev->n, 64);
+	CHECK_EQ(mag_slots(vd, 1, 0), 64);
 	dma0 = list_first_entry(&vd->cls[0].partial, struct vb_chunk, node)->dma;
 
 	CHECK_EQ(vb_grow(vd, 2, GFP_KERNEL), -ENOSPC);
+	memcpy(ran, vb_shim_work_ran, sizeof(ran));
 	CHECK_EQ(vb_reclaim(vd, 2), 1);
 	CHECK_EQ(vb_shim_cpu, 0);
+	/* One flush on each CPU, waited for; nothing left queued. */
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		CHECK_EQ(ran_since(ran, cpu), 1);
+	CHECK_EQ(vb_shim_pending_work(), 0);
 	CHECK_EQ(vd->cls[0].out, 0);
 	CHECK_EQ(vd->cls[0].nr_chunks, 0);
 	CHECK_EQ(vd->cls[1].nr_chunks, 1);
@@ -732,8 +783,7 @@ static bool test_reclaim(void)
 	CHECK_EQ(vd->pool_bytes, SZ_256K);
 	CHECK(!xa_load(&vd->chunks, dma0 >> VB_GRANULE_SHIFT));
 	for (cpu = 0; cpu < NR_CPUS; cpu++)
-		CHECK_EQ(per_cpu_ptr(vd->pcpu, cpu)->c[0].loaded->n +
-			 per_cpu_ptr(vd->pcpu, cpu)->c[0].prev->n, 0);
+		CHECK_EQ(mag_slots(vd, cpu, 0), 0);
 	CHECK_EQ(vb_grow(vd, 2, GFP_KERNEL), 0);
 	CHECK_EQ(vd->cls[2].nr_chunks, 1);
 	CHECK_EQ(vd->pool_bytes, 2 * SZ_256K);
@@ -741,7 +791,10 @@ static bool test_reclaim(void)
 	/* Class 0 is dry and the pool full: the worker reclaims class 1. */
 	CHECK(!vbh_alloc(vd, 0));
 	CHECK(test_bit(0, &vd->grow_want));
+	memcpy(ran, vb_shim_work_ran, sizeof(ran));
 	CHECK_EQ(vb_shim_run_work(), 1);
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		CHECK_EQ(ran_since(ran, cpu), 1);
 	CHECK_EQ(vd->cls[0].nr_chunks, 1);
 	CHECK_EQ(vd->cls[1].nr_chunks, 0);
 	CHECK_EQ(vd->cls[2].nr_chunks, 1);
@@ -760,10 +813,173 @@ out:
 	return ok;
 }
 
+/*
+ * Reclaim may release an idle chunk bigger than the room it needs
+ * (overshoot): the pool is at pool_max with a busy 256 KiB chunk of class
+ * 0 and two idle 1 MiB chunks of class 11; a 256 KiB chunk of class 1
+ * fits only once a 1 MiB chunk goes.  With overshoot exactly one goes;
+ * without, none (the idle scan never goes below its floor).
+ */
+static bool test_reclaim_overshoot(void)
+{
+	struct vb_dev *vd = mkdev(0, 2 * SZ_1M + SZ_256K);
+	struct vb_slot *s = NULL;
+	size_t floor;
+	bool ok = false;
+
+	CHECK(vd);
+	floor = vd->pool_max - SZ_256K;
+	s = vbh_alloc(vd, 0);
+	CHECK(s);
+	CHECK_EQ(vb_grow(vd, 11, GFP_KERNEL), 0);
+	CHECK_EQ(vb_grow(vd, 11, GFP_KERNEL), 0);
+	CHECK_EQ(vd->pool_bytes, vd->pool_max);
+	CHECK_EQ(vd->cls[11].nr_chunks, 2);
+	CHECK_EQ(vb_grow(vd, 1, GFP_KERNEL), -ENOSPC);
+
+	CHECK_EQ(vb_shrink(vd, floor, 1, false), 0);
+	CHECK_EQ(vd->pool_bytes, vd->pool_max);
+	CHECK_EQ(vd->cls[11].nr_chunks, 2);
+	CHECK_EQ(vb_shrink(vd, floor, 1, true), 1);
+	CHECK_EQ(vd->pool_bytes, SZ_1M + SZ_256K);
+	CHECK_EQ(vd->cls[11].nr_chunks, 1);
+	CHECK_EQ(vd->cls[0].nr_chunks, 1);	/* busy (1 mapped, 31 cached) */
+	CHECK_EQ(vd->shrinks, 1);
+	/* At or below the floor, overshoot releases nothing. */
+	CHECK_EQ(vb_shrink(vd, floor, 1, true), 0);
+	CHECK_EQ(vb_shrink(vd, vd->pool_bytes, 1, true), 0);
+
+	/* Back at pool_max; the same through vb_reclaim(). */
+	CHECK_EQ(vb_grow(vd, 11, GFP_KERNEL), 0);
+	CHECK_EQ(vd->pool_bytes, vd->pool_max);
+	CHECK_EQ(vb_reclaim(vd, 1), 1);
+	CHECK_EQ(vd->pool_bytes, SZ_1M + SZ_256K);
+	CHECK_EQ(vd->cls[11].nr_chunks, 1);
+	CHECK_EQ(vd->cls[0].nr_chunks, 1);
+	CHECK_EQ(vd->cls[0].out, 1);		/* the flush returned the cached 31 */
+	CHECK_EQ(vd->shrinks, 2);
+	CHECK_EQ(vb_grow(vd, 1, GFP_KERNEL), 0);
+	CHECK_EQ(vd->pool_bytes, SZ_1M + 2 * SZ_256K);
+	CHECK_CONSISTENT(vd);
+	ok = true;
+out:
+	if (s)
+		vb_slot_free(vd, s);
+	vbh_destroy(vd);
+	return ok;
+}
+
+/*
+ * A CPU dies with slots in its magazines.  CPU 3 maps 41 slots of class 0
+ * (32 a magazine: two misses carve 64) and 17 of class 5 (16 a magazine:
+ * two misses carve 32), and unmaps all but one of each: 63 and 31 slots
+ * sit in its magazines.  CPU 0 maps and unmaps 10 of each, which leaves
+ * one magazine carved there (32 and 16).  The hotplug "dead" callback,
+ * called through the shim's instance list, returns exactly CPU 3's; then
+ * vb_flush_caches() runs its work on every online CPU but CPU 3.
+ */
+static bool test_cpu_dead(void)
+{
+	static const unsigned int cls[2] = { 0, 5 };
+	static const unsigned int cached3[2] = { 63, 31 }, cached0[2] = { 32, 16 };
+	const unsigned int dead = 3;
+	struct vb_dev *vd = mkdev(0, SZ_1M);
+	struct vb_slot *s[41] = { NULL }, *held[2] = { NULL };
+	unsigned long ran[NR_CPUS];
+	unsigned int i, j, cpu;
+	bool down = false, ok = false;
+
+	CHECK(vd);
+	for (j = 0; j < 2; j++) {
+		unsigned int n = j ? 17 : 41;
+
+		vb_shim_set_cpu(dead);
+		for (i = 0; i < n; i++) {
+			s[i] = vbh_alloc(vd, cls[j]);
+			CHECK(s[i]);
+		}
+		held[j] = s[n - 1];
+		s[n - 1] = NULL;
+		for (i = 0; i < n - 1; i++) {
+			vb_slot_free(vd, s[i]);
+			s[i] = NULL;
+		}
+		vb_shim_set_cpu(0);
+		for (i = 0; i < 10; i++) {
+			s[i] = vbh_alloc(vd, cls[j]);
+			CHECK(s[i]);
+		}
+		for (i = 0; i < 10; i++) {
+			vb_slot_free(vd, s[i]);
+			s[i] = NULL;
+		}
+	}
+	/* Class 5 ran dry at pool_max: its grow work waits (left unrun). */
+	CHECK_EQ(vd->pool_bytes, SZ_1M);
+	CHECK(work_pending(&vd->grow_work));
+	CHECK_EQ(vb_shim_pending_work(), 1);
+	for (j = 0; j < 2; j++) {
+		CHECK_EQ(mag_slots(vd, dead, cls[j]), cached3[j]);
+		CHECK_EQ(mag_slots(vd, 0, cls[j]), cached0[j]);
+		CHECK_EQ(vd->cls[cls[j]].out, 1 + cached3[j] + cached0[j]);
+		CHECK_EQ(vd->cls[cls[j]].depot_len, 0);
+	}
+
+	/* One instance on the state: this pool's. */
+	CHECK_EQ(vb_shim_cpu_down(dead), 1);
+	down = true;
+	CHECK(!cpu_online(dead));
+	for (j = 0; j < 2; j++) {
+		CHECK_EQ(mag_slots(vd, dead, cls[j]), 0);
+		CHECK_EQ(mag_slots(vd, 0, cls[j]), cached0[j]);
+		CHECK_EQ(vd->cls[cls[j]].out, 1 + cached0[j]);
+	}
+	CHECK_CONSISTENT(vd);
+
+	memcpy(ran, vb_shim_work_ran, sizeof(ran));
+	vb_flush_caches(vd);
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		CHECK_EQ(ran_since(ran, cpu), cpu != dead);
+	CHECK(!work_pending(&per_cpu_ptr(vd->pcpu, dead)->flush));
+	CHECK_EQ(vb_shim_pending_work(), 1);	/* the grow work only */
+	for (j = 0; j < 2; j++) {
+		CHECK_EQ(mag_slots(vd, 0, cls[j]), 0);
+		CHECK_EQ(vd->cls[cls[j]].out, 1);
+	}
+
+	/* The mapped slots are unmapped elsewhere; the CPU comes back. */
+	for (j = 0; j < 2; j++) {
+		vb_slot_free(vd, held[j]);
+		held[j] = NULL;
+	}
+	CHECK_EQ(vb_shim_cpu_up(dead), 0);	/* no startup callback */
+	down = false;
+	memcpy(ran, vb_shim_work_ran, sizeof(ran));
+	vb_flush_caches(vd);
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		CHECK_EQ(ran_since(ran, cpu), 1);
+	for (j = 0; j < 2; j++)
+		CHECK_EQ(vd->cls[cls[j]].out, 0);
+	CHECK_CONSISTENT(vd);
+	ok = true;
+out:
+	vb_shim_set_cpu(0);
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		if (s[i])
+			vb_slot_free(vd, s[i]);
+	for (j = 0; j < 2; j++)
+		if (held[j])
+			vb_slot_free(vd, held[j]);
+	if (down)
+		vb_shim_cpu_up(dead);
+	vbh_destroy(vd);
+	return ok;
+}
+
 /* Failing chunk allocations and translations leave the pool as it was. */
 static bool test_grow_failures(void)
 {
-	unsigned long warn0 = vb_shim_nr_warnings;
+	unsigned long warn0 = vb_shim_nr_warnings, unmaps0;
 	struct vbh_params p = { .be = &skew_backend, .pool_max = SZ_1M };
 	struct vb_dev *vd = mkdev(0, SZ_1M), *vs = NULL;
 	struct vb_slot *s = NULL;
@@ -780,6 +996,16 @@ static bool test_grow_failures(void)
 	vb_shim_fail_kmalloc = 1;
 	CHECK_EQ(vb_grow(vd, 0, GFP_KERNEL), -ENOMEM);
 	CHECK_EQ(vd->grow_failures, 3);
+	/* A chunk the device cannot reach (dma_capable()): mask, bus limit. */
+	unmaps0 = vbh_chunk_unmaps;
+	vd->dev->dma_mask = DMA_BIT_MASK(20);
+	CHECK_EQ(vb_grow(vd, 0, GFP_KERNEL), -ERANGE);
+	vd->dev->dma_mask = DMA_BIT_MASK(64);
+	vd->dev->bus_dma_limit = DMA_BIT_MASK(20);
+	CHECK_EQ(vb_grow(vd, 0, GFP_KERNEL), -ERANGE);
+	vd->dev->bus_dma_limit = 0;
+	CHECK_EQ(vbh_chunk_unmaps - unmaps0, 2);
+	CHECK_EQ(vd->grow_failures, 5);
 	CHECK_EQ(vb_shim_nr_warnings - warn0, 1);	/* warned once */
 	CHECK_EQ(vd->pool_bytes, 0);
 	CHECK(list_empty(&vd->all_chunks));
@@ -790,7 +1016,7 @@ static bool test_grow_failures(void)
 	 */
 	vb_shim_fail_should_fail = 1;
 	CHECK(!vbh_alloc(vd, 0));
-	CHECK_EQ(vd->grow_failures, 4);
+	CHECK_EQ(vd->grow_failures, 6);
 	CHECK_EQ(vb_shim_run_work(), 1);
 	CHECK_EQ(vd->pool_bytes, 0);
 	s = vbh_alloc(vd, 0);
@@ -814,6 +1040,69 @@ out:
 	vb_shim_run_work();
 	vbh_destroy(vd);
 	vbh_destroy(vs);
+	return ok;
+}
+
+/*
+ * vb_pool_init() failing half-way through the magazines: the N-th kmalloc
+ * fails, for N = 1, 2, ... until init succeeds.  Each failure returns
+ * -ENOMEM, frees all it allocated (vb_drain_caches() and
+ * vb_pool_destroy() meet magazines never allocated) and leaves no
+ * instance on the CPU hotplug state.  Without an initial pool the
+ * magazines are the only kmallocs (8 CPUs x 7 cached classes x 2), so
+ * N = 113 succeeds untouched; with pool_min = 1 MiB the 113th is the
+ * first chunk's, whose failure vb_pool_init() tolerates (the next class
+ * gets the room).
+ */
+#define IN_MAGS		(NR_CPUS * 7 * 2)
+
+static bool test_init_nomem(void)
+{
+	struct vbh_params p = { .pool_max = 4 * SZ_1M };
+	struct vb_shim_counts c0, c1;
+	struct vb_dev *vd = NULL;
+	int n, err, pass;
+	bool hit, ok = false;
+
+	for (pass = 0; pass < 2; pass++) {
+		p.pool_min = pass ? SZ_1M : 0;
+		for (n = 1; n <= IN_MAGS + 1; n++) {
+			vb_shim_counts(&c0);
+			vb_shim_fail_kmalloc_nth = n;
+			vd = vbh_create_err(&p, &err);
+			hit = !vb_shim_fail_kmalloc_nth;
+			vb_shim_fail_kmalloc_nth = 0;
+			if (vd)
+				break;
+			if (!hit || err != -ENOMEM)
+				FAIL("pool_min %zu, N = %d: error %d, failure %sinjected",
+				     p.pool_min, n, err, hit ? "" : "not ");
+			vb_shim_counts(&c1);
+			if (memcmp(&c0, &c1, sizeof(c0)))
+				FAIL("pool_min %zu, N = %d: leak: %ld kmalloc, %ld percpu, %ld cpuhp instances",
+				     p.pool_min, n, c1.kmalloc - c0.kmalloc,
+				     c1.percpu - c0.percpu,
+				     c1.cpuhp_instances - c0.cpuhp_instances);
+		}
+		CHECK(vd);
+		CHECK_EQ(n, IN_MAGS + 1);
+		CHECK_EQ(hit, pass);
+		/* Class 0 failed: classes 1 to 4 share pool_min instead. */
+		CHECK_EQ(vd->pool_bytes, pass ? SZ_1M : 0);
+		CHECK_EQ(vd->cls[0].nr_chunks, 0);
+		CHECK_EQ(vd->cls[4].nr_chunks, pass);
+		CHECK_EQ(vd->grow_failures, pass);
+		vb_shim_counts(&c1);
+		CHECK_EQ(c1.cpuhp_instances - c0.cpuhp_instances, 1);
+		CHECK(!hlist_unhashed(&vd->cpuhp));
+		CHECK_CONSISTENT(vd);
+		vbh_destroy(vd);
+		vd = NULL;
+	}
+	ok = true;
+out:
+	vb_shim_fail_kmalloc_nth = 0;
+	vbh_destroy(vd);
 	return ok;
 }
 
@@ -981,7 +1270,7 @@ static bool test_concurrent(void)
 	}
 	CHECK_CONSISTENT(vd);
 	vb_shim_run_work();
-	CHECK_EQ(vb_shrink(vd, 0, -1), vd->grows);
+	CHECK_EQ(vb_shrink(vd, 0, -1, false), vd->grows);
 	CHECK_EQ(vd->pool_bytes, 0);
 	ok = true;
 out:
@@ -994,7 +1283,7 @@ out:
 
 static void run(const char *name, bool (*fn)(void))
 {
-	unsigned long err0 = vb_shim_nr_errors;
+	unsigned long err0 = vb_shim_nr_errors, warn0 = vb_shim_nr_warn_ons;
 	struct vb_shim_counts c0, c1;
 	bool ok;
 
@@ -1008,12 +1297,18 @@ static void run(const char *name, bool (*fn)(void))
 		snprintf(why, sizeof(why), "%lu dev_err() messages",
 			 vb_shim_nr_errors - err0);
 	}
+	if (ok && vb_shim_nr_warn_ons != warn0) {
+		ok = false;
+		snprintf(why, sizeof(why), "%lu WARN_ON()s",
+			 vb_shim_nr_warn_ons - warn0);
+	}
 	if (ok && memcmp(&c0, &c1, sizeof(c0))) {
 		ok = false;
 		snprintf(why, sizeof(why),
-			 "leak: %ld kmalloc, %ld page blocks (%ld bytes), %ld percpu",
+			 "leak: %ld kmalloc, %ld page blocks (%ld bytes), %ld percpu, %ld cpuhp instances",
 			 c1.kmalloc - c0.kmalloc, c1.pages - c0.pages,
-			 c1.page_bytes - c0.page_bytes, c1.percpu - c0.percpu);
+			 c1.page_bytes - c0.page_bytes, c1.percpu - c0.percpu,
+			 c1.cpuhp_instances - c0.cpuhp_instances);
 	}
 	if (ok && vb_shim_pending_work()) {
 		ok = false;
@@ -1035,6 +1330,7 @@ int main(int argc, char **argv)
 	vb_shim_quiet = !verbose;
 
 	run("size_class", test_size_class);
+	run("footprint", test_footprint);
 	run("every_class", test_every_class);
 	run("hot_cache", test_hot_cache);
 	run("prefill", test_prefill);
@@ -1047,7 +1343,10 @@ int main(int argc, char **argv)
 	run("flush_nomem", test_flush_nomem);
 	run("shrink", test_shrink);
 	run("reclaim", test_reclaim);
+	run("reclaim_overshoot", test_reclaim_overshoot);
+	run("cpu_dead", test_cpu_dead);
 	run("grow_failures", test_grow_failures);
+	run("init_nomem", test_init_nomem);
 	run("concurrent_2cpu", test_concurrent);
 
 	printf("userspace: %d passed, %d failed\n", n_pass, n_fail);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Userspace shim of <linux/device.h>: a device is a name, a DMA mask and
- * a dma_map_ops pointer.  dev_warn()/dev_err() go to stderr (unless
+ * Userspace shim of <linux/device.h>: a device is a name, a DMA mask, a
+ * bus limit and a dma_map_ops pointer.  The mask is a u64 here, not the
+ * kernel's u64 * (never NULL).  dev_warn()/dev_err() go to stderr (unless
  * vb_shim_quiet) and are counted.
  */
 #ifndef _VB_SHIM_LINUX_DEVICE_H
@@ -15,6 +16,7 @@ struct device {
 	const char *init_name;
 	u64 dma_mask;
 	u64 coherent_dma_mask;
+	u64 bus_dma_limit;		/* 0: none, as in the kernel */
 	const struct dma_map_ops *dma_ops;
 	bool dma_iommu;
 	void *driver_data;

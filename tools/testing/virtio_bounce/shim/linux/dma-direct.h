@@ -17,11 +17,19 @@ static inline phys_addr_t dma_to_phys(struct device *dev, dma_addr_t dma)
 	return (phys_addr_t)dma;
 }
 
+/*
+ * As the kernel's: the device's mask and its bus limit (the is_ram test
+ * only applies without a 64-bit dma_addr_t).
+ */
 static inline bool dma_capable(struct device *dev, dma_addr_t addr,
 			       size_t size, bool is_ram)
 {
+	dma_addr_t end = addr + size - 1;
+
 	(void)is_ram;
-	return addr + size - 1 <= dma_get_mask(dev);
+	if (addr == DMA_MAPPING_ERROR)
+		return false;
+	return end <= min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 }
 
 #endif /* _VB_SHIM_LINUX_DMA_DIRECT_H */

@@ -29,6 +29,8 @@
 #define min_t(t, a, b) ({ t __a = (a); t __b = (b); __a < __b ? __a : __b; })
 #define max_t(t, a, b) ({ t __a = (a); t __b = (b); __a > __b ? __a : __b; })
 #define clamp(v, lo, hi)	min(max(v, lo), hi)
+#define min_not_zero(x, y) ({ __auto_type __x = (x); __auto_type __y = (y); \
+	__x == 0 ? __y : (__y == 0 ? __x : min(__x, __y)); })
 
 #define swap(a, b) do {							\
 	typeof(a) __tmp = (a);						\
@@ -74,6 +76,7 @@ static inline int PTR_ERR_OR_ZERO(const void *ptr)
 extern bool vb_shim_quiet;
 extern unsigned long vb_shim_nr_warnings;
 extern unsigned long vb_shim_nr_errors;
+extern unsigned long vb_shim_nr_warn_ons;
 
 #define vb_shim_log(counter, fmt, ...) do {				\
 	__atomic_add_fetch(&(counter), 1, __ATOMIC_RELAXED);		\
@@ -86,9 +89,14 @@ extern unsigned long vb_shim_nr_errors;
 #define pr_info(fmt, ...)	do { if (!vb_shim_quiet) fprintf(stderr, fmt, ##__VA_ARGS__); } while (0)
 #define pr_debug(fmt, ...)	do { if (0) fprintf(stderr, fmt, ##__VA_ARGS__); } while (0)
 
+/*
+ * A WARN is a kernel bug: counted on its own (the test runner fails a test
+ * that hit one).  WARN_ON_ONCE() reports every time, so that each test
+ * sees its own.
+ */
 #define WARN_ON(cond) ({ bool __c = !!(cond);				\
 	if (unlikely(__c))						\
-		vb_shim_log(vb_shim_nr_warnings, "WARN_ON(%s) at %s:%d\n", #cond, __FILE__, __LINE__); \
+		vb_shim_log(vb_shim_nr_warn_ons, "WARN_ON(%s) at %s:%d\n", #cond, __FILE__, __LINE__); \
 	unlikely(__c); })
 #define WARN_ON_ONCE(cond)	WARN_ON(cond)
 #define BUG_ON(cond) do {						\
@@ -98,13 +106,28 @@ extern unsigned long vb_shim_nr_errors;
 	}								\
 } while (0)
 
-/* <linux/init.h>: keep the handlers referenced, never call them. */
+/*
+ * <linux/init.h>: boot parameters are never given, their handlers only
+ * kept referenced.  Initcalls run before main(), by level, as at boot for
+ * built-in code; one that fails is reported and otherwise ignored, as
+ * do_one_initcall() does.
+ */
 #define early_param(str, fn)						\
 	static int (*const __vb_shim_early_##fn)(char *) __used = fn
 #define __setup(str, fn)	early_param(str, fn)
-#define late_initcall(fn)						\
-	static int (*const __vb_shim_initcall_##fn)(void) __used = fn
-#define module_init(fn)		late_initcall(fn)
+#define __vb_shim_initcall(fn, level)					\
+	static void __attribute__((constructor(101 + (level))))		\
+	__vb_shim_initcall_##fn(void)					\
+	{								\
+		int __ret = fn();					\
+									\
+		if (__ret)						\
+			pr_err("initcall %s returned %d\n", #fn, __ret); \
+	}
+#define core_initcall(fn)	__vb_shim_initcall(fn, 1)
+#define device_initcall(fn)	__vb_shim_initcall(fn, 6)
+#define late_initcall(fn)	__vb_shim_initcall(fn, 7)
+#define module_init(fn)		device_initcall(fn)
 
 /* <linux/export.h> */
 #define EXPORT_SYMBOL(sym)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim of <linux/list.h>: the doubly linked list, no debugging. */
+/*
+ * Userspace shim of <linux/list.h>: the doubly linked list and the hlist
+ * the CPU hotplug shim keeps its instances on, no debugging.
+ */
 #ifndef _VB_SHIM_LINUX_LIST_H
 #define _VB_SHIM_LINUX_LIST_H
 
@@ -108,5 +111,65 @@ static inline size_t list_count_nodes(const struct list_head *head)
 		count++;
 	return count;
 }
+
+/* hlist: as the kernel's, hlist_del() poisons (hlist_unhashed() is false). */
+#define HLIST_HEAD_INIT		{ .first = NULL }
+
+static inline void INIT_HLIST_NODE(struct hlist_node *h)
+{
+	h->next = NULL;
+	h->pprev = NULL;
+}
+
+static inline int hlist_unhashed(const struct hlist_node *h)
+{
+	return !h->pprev;
+}
+
+static inline int hlist_empty(const struct hlist_head *h)
+{
+	return !READ_ONCE(h->first);
+}
+
+static inline void __hlist_del(struct hlist_node *n)
+{
+	struct hlist_node *next = n->next;
+	struct hlist_node **pprev = n->pprev;
+
+	*pprev = next;
+	if (next)
+		next->pprev = pprev;
+}
+
+static inline void hlist_del(struct hlist_node *n)
+{
+	__hlist_del(n);
+	n->next = (struct hlist_node *)LIST_POISON1;
+	n->pprev = (struct hlist_node **)LIST_POISON2;
+}
+
+static inline void hlist_del_init(struct hlist_node *n)
+{
+	if (!hlist_unhashed(n)) {
+		__hlist_del(n);
+		INIT_HLIST_NODE(n);
+	}
+}
+
+static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
+{
+	struct hlist_node *first = h->first;
+
+	n->next = first;
+	if (first)
+		first->pprev = &n->next;
+	h->first = n;
+	n->pprev = &h->first;
+}
+
+#define hlist_entry(ptr, type, member)	container_of(ptr, type, member)
+
+#define hlist_for_each_safe(pos, n, head)				\
+	for (pos = (head)->first; pos && ({ n = pos->next; 1; }); pos = n)
 
 #endif /* _VB_SHIM_LINUX_LIST_H */

@@ -7,8 +7,12 @@
  * each thread owns its simulated CPU exclusively (vb_shim_cpu is
  * thread-local and no two threads are given the same id) and there are
  * no interrupts or migration, so the lock is a no-op.  The one kernel
- * case it would exclude, an IPI from on_each_cpu() landing on the CPU,
- * is handled by calling on_each_cpu() only while the CPUs are quiescent.
+ * case it would exclude, a work item queued on the CPU with
+ * queue_work_on() running while a map or unmap there is preempted, cannot
+ * be modelled: the shim runs such work in whichever thread calls
+ * vb_shim_run_work() or flush_work(), with vb_shim_cpu set to the work's
+ * CPU (see workqueue.h), so the harness does that only while the other
+ * simulated CPUs are quiescent.
  */
 #ifndef _VB_SHIM_LINUX_LOCAL_LOCK_H
 #define _VB_SHIM_LINUX_LOCAL_LOCK_H

@@ -4,7 +4,8 @@
  *
  * Each harness thread plays one CPU: vb_shim_cpu is thread-local, set by
  * the harness with vb_shim_set_cpu(), and is what smp_processor_id() and
- * this_cpu_*() use.  There are NR_CPUS possible CPUs.
+ * this_cpu_*() use.  There are NR_CPUS possible CPUs, all online unless
+ * the harness takes one down (vb_shim_cpu_down(), see linux/cpuhotplug.h).
  *
  * alloc_percpu() returns the copy of CPU 0 in an area of NR_CPUS copies
  * spaced VB_PCPU_UNIT bytes apart (so no two CPUs share a cache line);
@@ -57,7 +58,26 @@ void vb_shim_free_percpu(void *p);
 
 #define for_each_possible_cpu(cpu)					\
 	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++)
-#define for_each_online_cpu(cpu)	for_each_possible_cpu(cpu)
+
+/* <linux/cpumask.h>: bit n set while CPU n is online. */
+extern unsigned long vb_shim_cpu_online_mask;
+
+static inline bool cpu_online(unsigned int cpu)
+{
+	return cpu < NR_CPUS &&
+	       (__atomic_load_n(&vb_shim_cpu_online_mask, __ATOMIC_RELAXED) >> cpu) & 1;
+}
+
+static inline int vb_shim_next_online(int cpu)
+{
+	while (++cpu < NR_CPUS && !cpu_online(cpu))
+		;
+	return cpu;
+}
+
+#define for_each_online_cpu(cpu)					\
+	for ((cpu) = vb_shim_next_online(-1); (cpu) < NR_CPUS;		\
+	     (cpu) = vb_shim_next_online(cpu))
 
 /* <linux/smp.h> */
 #define smp_processor_id()		((int)vb_shim_cpu)
@@ -66,15 +86,5 @@ void vb_shim_free_percpu(void *p);
 #define put_cpu()			do { } while (0)
 #define preempt_disable()		barrier()
 #define preempt_enable()		barrier()
-
-typedef void (*smp_call_func_t)(void *info);
-
-/*
- * Runs @func in the calling thread once per possible CPU, with
- * vb_shim_cpu set to that CPU.  Unlike the kernel's IPI it does not wait
- * for the target CPU to leave a local_lock section: call it only while
- * the other simulated CPUs are quiescent.
- */
-void on_each_cpu(smp_call_func_t func, void *info, int wait);
 
 #endif /* _VB_SHIM_LINUX_PERCPU_H */

@@ -16,7 +16,14 @@
 
 #define rcu_read_lock()			barrier()
 #define rcu_read_unlock()		barrier()
-#define rcu_dereference(p)		READ_ONCE(p)
+/*
+ * The kernel's rcu_dereference() orders the loads through the pointer
+ * after the pointer's (address dependency); __ATOMIC_CONSUME says so to
+ * the compiler and to ThreadSanitizer (GCC makes it an acquire: a plain
+ * load on x86).  A relaxed load let TSan see the fields of a chunk just
+ * published by rcu_assign_pointer() as racing with their initialisation.
+ */
+#define rcu_dereference(p)		__atomic_load_n(&(p), __ATOMIC_CONSUME)
 #define rcu_dereference_protected(p, c)	(p)
 #define rcu_access_pointer(p)		READ_ONCE(p)
 #define rcu_assign_pointer(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
