@@ -736,27 +736,32 @@ static void vb_test_bad_unmaps(struct kunit *test)
 	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
 	fill(dev_view(dma), 1000, 61);
 
+	/* A sync whose end wraps around: warned, cut at the mapping's end. */
+	ops->sync_single_for_cpu(dev, dma + 10, SIZE_MAX - 4, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 1UL);
+	KUNIT_EXPECT_EQ(test, memcmp(buf + 10, dev_view(dma) + 10, 990), 0);
+
 	/* Wrong size: warned, and only the 1000 mapped bytes come back. */
 	ops->unmap_page(dev, dma, 4000, DMA_FROM_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 1UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 2UL);
 	KUNIT_EXPECT_TRUE(test, check(buf, 1000, 61));
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
 
 	/* Double unmap: warned, nothing freed twice. */
 	ops->unmap_page(dev, dma, 1000, DMA_FROM_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 2UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 3UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_UNMAPS), 1UL);
 
 	/* Foreign address: warned, ignored. */
 	ops->unmap_page(dev, virt_to_phys(buf), 1000, DMA_FROM_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 3UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 4UL);
 
 	/* An address inside a live mapping is not the mapping. */
 	dma = ops->map_page(dev, virt_to_page(buf), offset_in_page(buf), 1000,
 			    DMA_TO_DEVICE, 0);
 	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
 	ops->unmap_page(dev, dma + 8, 992, DMA_TO_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 4UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 5UL);
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 1UL);
 	/* The live mapping is still intact and unmaps cleanly. */
 	other = ops->map_page(dev, virt_to_page(buf), offset_in_page(buf), 1000,
@@ -766,7 +771,7 @@ static void vb_test_bad_unmaps(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 1000, 61));
 	ops->unmap_page(dev, dma, 1000, DMA_TO_DEVICE, 0);
 	ops->unmap_page(dev, other, 1000, DMA_TO_DEVICE, 0);
-	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 4UL);
+	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 5UL);
 }
 
 #define VB_CACHE_N	(3 * VB_MAG_SIZE)
