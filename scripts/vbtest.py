@@ -12,9 +12,33 @@ and virtio-rng, and checks data byte for byte.
                                 tools/perf-scripts/vb_trace.py over it
   vbtest.py list                list the scenarios
 
+Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
+  legacy           legacy-only virtio-pci devices (no VERSION_1), force:
+                   claimed (identity), bounced, data intact
+  unknown-swiotlb  swiotlb=force, virtio_bounce=on,iommu=unknown,
+                   ACCESS_PLATFORM devices: left on the stock path with a
+                   "bounced by swiotlb" message, data intact
+  sync             a driver that syncs (virtio_dma_bench "sync"): need_sync,
+                   syncs for the CPU and the device, sg lists, partial
+                   syncs, unmap, byte for byte
+  rebind           virtio-rng/net unbound and bound 5 times, vdb twice,
+                   while vda I/O runs: one decision per bind, one
+                   "released" per unbind, data intact, no Oops/WARNING
+  cpuhp            CPU 1 offline/online during the blk test, then offline:
+                   once the online CPUs' caches are flushed, slots_out of
+                   every class is what is mapped (0 for idle disks)
+  failattach       bind virtio-rng and vdb (INTx) with the n-th fault
+                   point failing (fail-nth), n = 1, 2, ...: no Oops, no
+                   half claim, a message when left unclaimed, works
+                   afterwards (a failed probe is followed by a virtio-pci
+                   rebind: drivers do not reset the device on that path)
+  progress         force,pool=256K,max=PROGRESS_MAX: two 4 MiB O_DIRECT
+                   readers and a writer finish (180 s) with data intact
+
 Environment: VB_ACCEL (default tcg; e.g. kvm), VB_TIMEOUT (seconds per
 boot, default 240), VB_KERNEL, VB_INITRD, VB_XEN (paths).
 """
+import collections
 import hashlib
 import os
 import random
@@ -36,6 +60,8 @@ ACCEL = os.environ.get("VB_ACCEL", "tcg")
 # Extra QEMU arguments for every boot (benchmarks/run.py --icount sets it).
 QEMU_EXTRA = []
 TIMEOUT = int(os.environ.get("VB_TIMEOUT", "240"))
+# The scenarios below that boot in ~10-40 s wait this long (90 s by default).
+SHORT = TIMEOUT * 90 // 240
 SIZE = 8 << 20          # pattern size: disk half, net payloads
 
 # ---------------------------------------------------------------- results
@@ -138,7 +164,7 @@ class NetPeer:
 
 def parse(log):
     r = {"devs": {}, "sum": {}, "val": {}, "stat": {}, "chunks": [],
-         "done": "VBDONE" in log, "log": log}
+         "v1": {}, "pool": {}, "rebind": [], "done": "VBDONE" in log, "log": log}
     for line in log.splitlines():
         line = line.strip("\r")
         m = re.search(r"(VB[A-Z]+) (.*)$", line)
@@ -147,6 +173,8 @@ def parse(log):
         kind, rest = m.group(1), m.group(2).split()
         if kind == "VBDEV" and len(rest) >= 3:
             r["devs"][rest[0]] = (rest[1], rest[2])
+            if len(rest) >= 4:
+                r["v1"][rest[0]] = rest[3]
         elif kind == "VBSUM" and len(rest) >= 2:
             r["sum"][rest[0]] = rest[1]
         elif kind == "VBVAL" and len(rest) >= 2:
@@ -155,7 +183,24 @@ def parse(log):
             r["stat"].setdefault(rest[0], {})[rest[1]] = " ".join(rest[2:])
         elif kind == "VBCHUNK" and len(rest) >= 5:
             r["chunks"].append(rest)
+        elif kind == "VBPOOL" and len(rest) >= 4:
+            parse_pool(r["pool"], rest)
+        elif kind == "VBREBIND" and len(rest) >= 2:
+            r["rebind"].append((rest[0], rest[1], rest[2] if len(rest) > 2 else ""))
     return r
+
+
+def parse_pool(pools, rest):
+    """VBPOOL TAG DEV in_use N | VBPOOL TAG DEV SLOT_SIZE CHUNKS SLOTS_OUT
+    -> pools[TAG][DEV] = {"in_use": N, "rows": [(slot_size, chunks, out)]}"""
+    try:
+        d = pools.setdefault(rest[0], {}).setdefault(rest[1], {"in_use": -1, "rows": []})
+        if rest[2] == "in_use":
+            d["in_use"] = int(rest[3])
+        elif len(rest) >= 5:
+            d["rows"].append(tuple(int(x) for x in rest[2:5]))
+    except ValueError:
+        pass
 
 
 def decisions(log):
@@ -169,8 +214,12 @@ def decisions(log):
 DEV_NAMES = {"0x0001": "net", "0x0002": "blk", "0x0004": "rng"}
 
 
-def qemu_cmd(kind, cmdline, disk, pattern, port, iommu_platform):
+def qemu_cmd(kind, cmdline, disk, pattern, port, iommu_platform, legacy=False, msix=True):
     plat = ",iommu_platform=on,disable-legacy=on" if iommu_platform else ""
+    if legacy:          # legacy-only virtio-pci: no VIRTIO_F_VERSION_1
+        plat = ",disable-modern=on,disable-legacy=off"
+    if not msix:        # INTx only: no per-probe MSI-X vectors
+        plat += ",vectors=0"
     cmd = ["qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
            "-accel", ACCEL, "-smp", "2", "-serial", "stdio", "-display", "none"] + QEMU_EXTRA
     if kind == "iommu":
@@ -196,7 +245,7 @@ def qemu_cmd(kind, cmdline, disk, pattern, port, iommu_platform):
 
 
 def boot(name, kind="plain", vb="on", extra="", tests="blk+net+rng",
-         iommu_platform=False, quiet=False):
+         iommu_platform=False, quiet=False, legacy=False, timeout=None, msix=True):
     os.makedirs(WORK, exist_ok=True)
     rnd = random.Random(name + str(time.time()))
     pattern = os.path.join(WORK, "pattern.img")
@@ -212,13 +261,13 @@ def boot(name, kind="plain", vb="on", extra="", tests="blk+net+rng",
     vbarg = f"virtio_bounce={vb} " if vb else ""
     cmdline = (f"console={console} panic=-1 loglevel=7 {vbarg}{extra} "
                f"vbtest={tests} vbport={peer.port} vbsize={SIZE}").strip()
-    cmd = qemu_cmd(kind, cmdline, disk, pattern, peer.port, iommu_platform)
+    cmd = qemu_cmd(kind, cmdline, disk, pattern, peer.port, iommu_platform, legacy, msix)
     logf = os.path.join(WORK, f"{name}.log")
     t0 = time.time()
     with open(logf, "wb") as lf:
         try:
             subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False)
+                           stdin=subprocess.DEVNULL, timeout=timeout or TIMEOUT, check=False)
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -277,6 +326,11 @@ def check_data(res, r):
         res.check(f"{n}/rng", r["val"].get("rng-bytes") == "1024" and
                   r["val"].get("rng-current", "").startswith("virtio_rng"),
                   f"rng: {r['val'].get('rng-current')} {r['val'].get('rng-bytes')}")
+
+
+def size_bytes(s):
+    """"4M" -> 4194304, as virtio_bounce= spells sizes."""
+    return int(s[:-1]) << {"K": 10, "M": 20, "G": 30}[s[-1]] if s[-1] in "KMG" else int(s)
 
 
 def stat(r, dev, key):
@@ -340,12 +394,19 @@ def sc_junk(res):
               and not r["stat"], f"{r['dec']}")
 
 
+SMALLPOOL_MAX = "6M"    # above the smallest max= the kernel accepts
+
+
 def sc_smallpool(res):
-    r = boot("smallpool", vb="force,pool=512K,max=4M")
+    # The blk test alone no longer fills a pool that can hold one largest
+    # request; two 4 MiB readers and a writer at once do (see progress).
+    r = boot("smallpool", vb=f"force,pool=512K,max={SMALLPOOL_MAX}", tests="blk+net+rng+progress")
     check_data(res, r)
+    check_sums(res, r, "progress-", 10)
     ex = sum(max(0, stat(r, d, "fail_exhausted")) for d in r["stat"])
     pools = [stat(r, d, "pool_bytes") for d in r["stat"]]
-    res.check("smallpool/bounded", pools and all(0 < p <= 4 << 20 for p in pools), f"pool_bytes={pools}")
+    res.check("smallpool/bounded", pools and all(0 < p <= size_bytes(SMALLPOOL_MAX) for p in pools),
+              f"pool_bytes={pools}, max {SMALLPOOL_MAX}")
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
 
 
@@ -429,6 +490,235 @@ def sc_xen_growfail(res):
 def sc_xen_stock(res):
     r = boot("xen-stock", kind="xen", vb="off")
     check_data(res, r)
+
+
+# ------------------------------------------------- driver and system events
+
+# Kernel messages no scenario may produce (a stack dump alone may be
+# fault injection's "FAULT_INJECTION: forcing a failure").
+BAD_LOG = re.compile(r"Oops|\bBUG\b|WARNING:|general protection|KASAN|"
+                     r"blocked for more than|detected stalls?|Kernel panic")
+
+
+def bad_lines(log):
+    return [l.strip() for l in log.splitlines() if BAD_LOG.search(l)]
+
+
+def check_clean_log(res, r):
+    bad = bad_lines(r["log"])
+    res.check(f"{r['name']}/clean-log", not bad, "\n    " + "\n    ".join(bad[:8]))
+
+
+def with_tests(r, *more):
+    """@r as if the guest had also run @more (done inside another test)."""
+    return dict(r, tests=r["tests"] + list(more))
+
+
+def sums_like(r, prefix):
+    return {k: v for k, v in r["sum"].items() if k.startswith(prefix)}
+
+
+def check_sums(res, r, prefix, at_least):
+    """Every VBSUM named @prefix* is the pattern's, and there are enough."""
+    got = sums_like(r, prefix)
+    bad = {k: v[:12] for k, v in got.items() if not same_digest(r["pattern_sha"], v)}
+    res.check(f"{r['name']}/{prefix.rstrip('-')}-data", len(got) >= at_least and not bad,
+              f"{len(got)} digests (want >= {at_least}), differing: {bad}")
+
+
+def sc_legacy(res):
+    # Legacy-only virtio-pci: VIRTIO_F_VERSION_1 is never negotiated.
+    r = boot("legacy", vb="force", legacy=True, timeout=SHORT)
+    check_data(res, r)
+    res.check("legacy/devices-are-legacy", r["v1"] and all(v == "v1=0" for v in r["v1"].values()),
+              f"VERSION_1 per device {r['v1']}")
+    check_claimed(res, r, "identity", direct=False)
+    check_clean_log(res, r)
+
+
+def sc_unknown_swiotlb(res):
+    # iommu=unknown picks the parent backend; under swiotlb=force the parent
+    # (dma-direct) would put each chunk in a swiotlb slot that is never synced.
+    r = boot("unknown-swiotlb", vb="on,iommu=unknown", extra="swiotlb=force",
+             iommu_platform=True, timeout=SHORT)
+    check_data(res, r)
+    res.check("unknown-swiotlb/message", re.search(r"bounced by swiotlb", r["log"]) is not None,
+              f"no 'bounced by swiotlb' message; decisions {r['dec']}")
+    res.check("unknown-swiotlb/stock", r["devs"] and not r["stat"],
+              f"debugfs dirs present: {list(r['stat'])}")
+    check_clean_log(res, r)
+
+
+SYNC_RE = re.compile(r"VBVAL sync sync need_sync=(?P<need_sync>-?\d+) for_cpu=(?P<for_cpu>\S+) "
+                     r"for_device=(?P<for_device>\S+) sg=(?P<sg>\S+) partial=(?P<partial>\S+) "
+                     r"unmap=(?P<unmap>\S+) map_page=(?P<map_page>\S+)")
+
+
+def sc_sync(res):
+    r = boot("sync", vb="force", tests="sync+rng", timeout=SHORT)
+    check_data(res, r)
+    check_clean_log(res, r)
+    m = SYNC_RE.search(r["log"])
+    f = m.groupdict() if m else {}
+    line = m.group(0) if m else "no sync result"
+    res.check("sync/claimed", f.get("map_page") == "vb_map_page", line)
+    res.check("sync/need-sync", f.get("need_sync") == "1", line)
+    for k in ("for_cpu", "for_device", "sg", "partial", "unmap"):
+        res.check(f"sync/{k.replace('_', '-')}", f.get(k) == "ok", line)
+
+
+def count_lines(log, pattern):
+    return len(re.findall(pattern, log))
+
+
+def sc_rebind(res):
+    r = boot("rebind", vb="force", tests="rebind+blk+net+rng", timeout=SHORT)
+    check_data(res, r)
+    check_claimed(res, r, "identity", direct=False)
+    check_clean_log(res, r)
+    check_sums(res, r, "rebind-vdb-", 2)
+    check_sums(res, r, "rebind-vda-", 1)
+    rb = r["rebind"]
+    res.check("rebind/rebound", len(rb) == 12 and all(b and b == a for _, b, a in rb),
+              f"{len(rb)} rebinds (want 12), driver before/after: {rb}")
+    for d, n in sorted(collections.Counter(d for d, _, _ in rb).items()):
+        dec = count_lines(r["log"], rf"virtio_bounce: {d}: mode=force backend=identity ")
+        rel = count_lines(r["log"], rf"virtio_bounce: {d}: released")
+        res.check(f"rebind/{d}-claimed-per-bind", dec == n + 1 and rel == n,
+                  f"{n} rebinds: {dec} decision lines (want {n + 1}), {rel} 'released' (want {n})")
+
+
+def check_pools_idle(res, r, tag):
+    """Once the caches are flushed, slots_out is exactly what is mapped."""
+    pools = r["pool"].get(tag, {})
+    blk = set(devs_of(r, "blk"))
+    res.check(f"{r['name']}/pool-dump", pools and set(pools) == set(r["stat"]),
+              f"pool dumps for {sorted(pools)}, claimed {sorted(r['stat'])}")
+    for d, p in sorted(pools.items()):
+        out = sum(o for _, _, o in p["rows"])
+        rows = [(sz, o) for sz, _, o in p["rows"] if o]
+        ok = out == p["in_use"] and (d not in blk or p["in_use"] == 0)
+        res.check(f"{r['name']}/{d}-slots-out", ok,
+                  f"slots_out total {out} (by class {rows}), in_use {p['in_use']}")
+
+
+def sc_cpuhp(res):
+    # CPU 1 goes offline/online while the blk test runs (in the background).
+    r = boot("cpuhp", vb="force", tests="net+cpuhp+rng", timeout=SHORT)
+    check_data(res, with_tests(r, "blk"))
+    check_claimed(res, with_tests(r, "blk"), "identity", direct=False)
+    check_clean_log(res, r)
+    res.check("cpuhp/cycles", r["val"].get("cpuhp-cycles", "0").isdigit() and
+              int(r["val"].get("cpuhp-cycles", "0")) >= 3 and r["val"].get("cpuhp-cpu1-online") == "0",
+              f"cycles {r['val'].get('cpuhp-cycles')}, cpu1 online at the end {r['val'].get('cpuhp-cpu1-online')}")
+    check_pools_idle(res, r, "cpuhp")
+
+
+FAIL_END = re.compile(r"vbfail: END (virtio\d+) (\d+) injected=(\d) err=(\d+) state=(\w+) ?(\S*)")
+VB_UNCLAIMED_MSG = re.compile(r"virtio_bounce: .*(not claimed|could not|cannot)")
+
+
+def fail_tries(log):
+    """[(dev, n, injected, err, state, map_page, kernel lines of the try)]"""
+    out, seg = [], []
+    for line in log.splitlines():
+        if re.search(r"vbfail: BEGIN ", line):
+            seg = []
+            continue
+        m = FAIL_END.search(line)
+        if m:
+            dev, n, inj, err, state, ops = m.groups()
+            out.append((dev, int(n), inj == "1", int(err), state, ops, seg))
+            seg = []
+        else:
+            seg.append(line)
+    return out
+
+
+def fail_outcome(t):
+    """What one bind with a fault left: (outcome, ok).  The guest says
+    claimed (debugfs dir), stock (bound, no dir) or unbound (probe failed);
+    map_page says whether our ops are installed on the PCI function."""
+    dev, _, _, _, state, ops, seg = t
+    # Without virtio_dma_bench's "ops" command, only debugfs tells.
+    ours = ops == "map_page=vb_map_page" if ops else state == "claimed"
+    text = "\n".join(seg)
+    if state == "unbound":
+        # A claim made before the probe failed must have been dropped.
+        claimed = re.search(rf"virtio_bounce: {dev}: mode=\w+ backend=(?!none)", text)
+        return "unbound", not ours and (not claimed or f"{dev}: released" in text)
+    if state == "stock":
+        if ours:        # claimed, only debugfs failed: works, no stats
+            return "claimed-no-debugfs", True
+        return "stock", VB_UNCLAIMED_MSG.search(text) is not None
+    return state, state == "claimed" and ours
+
+
+def sc_failattach(res):
+    # INTx (vectors=0): failed MSI-X setups trip genirq's own warnings
+    # (remove_proc_entry 'smp_affinity'), which are not ours to test.
+    r = boot("failattach", vb="force", tests="failattach", msix=False)
+    n = "failattach"
+    res.check(f"{n}/boot", r["done"] and not r["timed_out"], f"timeout={r['timed_out']}, see {r['logf']}")
+    check_clean_log(res, r)
+    res.check(f"{n}/fault-injection-available", r["val"].get("failattach-failslab") == "1",
+              "no /sys/kernel/debug/failslab: only fail_virtio_bounce_chunk faults were injected")
+    tries = fail_tries(r["log"])
+    for dev in sorted({t[0] for t in tries}):
+        mine = [t for t in tries if t[0] == dev]
+        outcomes, bad = collections.Counter(), []
+        for t in mine:
+            what, ok = fail_outcome(t)
+            outcomes[what] += 1
+            if not ok:
+                bad.append(f"fault {t[1]}: {what} {t[5]} err={t[3]}:\n      " +
+                           "\n      ".join(l.strip() for l in t[6][-5:]))
+        print(f"  [{n}] {dev}: {len(mine)} fault points tried, last injected={mine[-1][2]}, "
+              f"outcomes {dict(outcomes)}", flush=True)
+        res.check(f"{n}/{dev}-every-fault-handled", not bad,
+                  f"{len(bad)} of {len(mine)} tries left the device in a bad state or said nothing; first:\n    "
+                  + "\n    ".join(bad[:3]))
+        res.check(f"{n}/{dev}-all-points-reached", not mine[-1][2],
+                  f"stopped at the cap ({len(mine)} tries) with faults still being injected")
+    print(f"  [{n}] resets after a failed probe: rng {r['val'].get('failattach-virtio_rng-resets')}, "
+          f"vdb {r['val'].get('failattach-virtio_blk-resets')}", flush=True)
+    res.check(f"{n}/tried", len({t[0] for t in tries}) >= 2, f"tries for {sorted({t[0] for t in tries})}")
+    res.check(f"{n}/final-claimed", r["val"].get("failattach-virtio_rng-final") == "claimed" and
+              r["val"].get("failattach-virtio_blk-final") == "claimed",
+              f"rng {r['val'].get('failattach-virtio_rng-final')}, vdb {r['val'].get('failattach-virtio_blk-final')}")
+    res.check(f"{n}/rng", r["val"].get("rng-bytes") == "1024" and
+              r["val"].get("rng-current", "").startswith("virtio_rng"),
+              f"rng: {r['val'].get('rng-current')} {r['val'].get('rng-bytes')}")
+    res.check(f"{n}/vdb-data", same_digest(r["pattern_sha"], r["sum"].get("failattach-vdb")),
+              "vdb read after the last bind differs from the pattern")
+
+
+# max= of the progress scenario: the smallest the kernel accepts ("max=...
+# is below 5256K, the smallest pool that can always hold one largest
+# request"; progress/accepted prints that message if it changes).
+PROGRESS_MAX = "5256K"
+
+
+def refused_param(log):
+    """The kernel's lines about a virtio_bounce= it ignored, if it did."""
+    lines = [l.strip() for l in log.splitlines() if re.search(r"\] virtio_bounce: ", l)]
+    return lines if any("ignoring 'virtio_bounce=" in l for l in lines) else []
+
+
+def sc_progress(res):
+    # A pool far smaller than two readers' and a writer's requests.
+    r = boot("progress", vb=f"force,pool=256K,max={PROGRESS_MAX}", tests="progress",
+             timeout=TIMEOUT * 180 // 240)
+    check_data(res, r)
+    res.check("progress/accepted", not refused_param(r["log"]), "\n    ".join(refused_param(r["log"])))
+    check_claimed(res, r, "identity", direct=False)
+    check_clean_log(res, r)
+    check_sums(res, r, "progress-", 10)
+    res.check("progress/vda-image", same_digest(r["pattern_sha"], r["img_sha"][0]),
+              "host image of vda differs from the pattern")
+    pools = {d: stat(r, d, "pool_bytes") for d in r["stat"]}
+    res.check("progress/bounded", pools and all(0 < p <= size_bytes(PROGRESS_MAX) for p in pools.values()),
+              f"pool_bytes {pools}, max {PROGRESS_MAX}")
 
 
 def sc_negative(res):
@@ -562,6 +852,13 @@ SCENARIOS = {
     "xen-growfail": sc_xen_growfail,
     "xen-stock": sc_xen_stock,
     "trace": sc_trace,
+    "legacy": sc_legacy,
+    "unknown-swiotlb": sc_unknown_swiotlb,
+    "sync": sc_sync,
+    "rebind": sc_rebind,
+    "cpuhp": sc_cpuhp,
+    "failattach": sc_failattach,
+    "progress": sc_progress,
 }
 
 

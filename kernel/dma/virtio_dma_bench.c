@@ -2,7 +2,8 @@
 /*
  * virtio_dma_bench: time dma_map/unmap through the DMA ops actually
  * installed on a virtio device's DMA device: dma-direct, swiotlb,
- * swiotlb-xen or virtio_bounce, whatever the boot chose.
+ * swiotlb-xen or virtio_bounce, whatever the boot chose; and a few probes
+ * for the end-to-end tests.
  *
  * Unlike kernel/dma/map_benchmark.c it does not bind a driver (which for
  * a virtio function would bypass virtio's probe and its per-device ops),
@@ -13,13 +14,33 @@
  *   echo "DEV SIZE DIR THREADS BATCH BATCHES" > /sys/kernel/debug/virtio_dma_bench/run
  *   cat /sys/kernel/debug/virtio_dma_bench/run
  *
- *   echo "xen-straddle DEV" > .../run   (Xen PV: direct vs straddling buffer)
- *
  * DEV is the name of the DMA device (the PCI function of a virtio-pci
  * device, e.g. 0000:00:05.0), DIR 0..2 (bidirectional, to device, from
  * device).  The result has one line per batch:
  *   batch THREAD MAP_PS UNMAP_PS     (picoseconds per operation)
  * and a summary line: ops, wall time, and the ops in use.
+ *
+ * Other commands, each with a one-line result read back from the same file:
+ *
+ *   xen-straddle DEV  Xen PV: a buffer across two machine-contiguous pages
+ *                     must go direct, and bounce once they are not.
+ *   sync DEV          a driver that syncs: map kmalloc'ed buffers
+ *                     (FROM_DEVICE, BIDIRECTIONAL, TO_DEVICE, and an sg
+ *                     list), play the device by writing the bytes it sees
+ *                     (phys_to_virt(dma_to_phys()): only meaningful where
+ *                     the device address is a physical one) and check
+ *                     that dma_sync_*_for_cpu() hands them to the CPU and
+ *                     dma_sync_*_for_device() hands the CPU's bytes to the
+ *                     device, in full and for a range at an offset:
+ *       sync need_sync=N for_cpu=R for_device=R sg=R partial=R unmap=R map_page=OPS
+ *                     R is "ok", "bad:CASE@OFFSET" (first byte that
+ *                     differs) or "err:CASE"; need_sync is dma_need_sync()
+ *                     of the FROM_DEVICE mapping.
+ *   ops DEV           ops map_page=OPS skip_sync=0|1 bypass=0|1
+ *   flush DEV         virtio_bounce only: give every online CPU's cached
+ *                     slots back to their chunks (so that the pool file's
+ *                     slots_out counts mapped slots only):
+ *       flush claimed=0|1
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -30,10 +51,15 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
+
+#ifdef CONFIG_VIRTIO_BOUNCE
+#include "virtio_bounce_internal.h"
+#endif
 
 #if defined(CONFIG_XEN_PV) && defined(CONFIG_SWIOTLB_XEN)
 #include <xen/xen.h>
@@ -64,6 +90,27 @@ struct vdb_thread {
 
 static DEFINE_MUTEX(vdb_lock);
 static char *vdb_out;
+
+/* Replace the result that reads of "run" return.  vdb_lock held. */
+static __printf(1, 2) int vdb_set_out(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap) + 1;
+	va_end(ap);
+	out = vmalloc(len);
+	if (!out)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	vfree(vdb_out);
+	vdb_out = out;
+	return 0;
+}
 
 static int vdb_fn(void *arg)
 {
@@ -178,6 +225,9 @@ static int vdb_run(struct vdb_run *r)
 }
 
 #if defined(CONFIG_XEN_PV) && defined(CONFIG_SWIOTLB_XEN)
+#define VDB_STRADDLE_FMT \
+	"xen-straddle ops=%ps contig_before=%d contig_direct=%d exchange=%d contig_after=%d straddle_bounced=%d\n"
+
 static bool vdb_mach_contig(phys_addr_t phys)
 {
 	return pfn_to_bfn(PHYS_PFN(phys) + 1) == pfn_to_bfn(PHYS_PFN(phys)) + 1;
@@ -202,7 +252,6 @@ static int vdb_xen_straddle(struct device *dev)
 	dma_addr_t dma, bus, h;
 	int contig_direct = -1, straddle_bounced = -1, err;
 	bool contig_before, contig_after = true;
-	char *out;
 
 	if (!xen_pv_domain())
 		return -ENODEV;
@@ -235,18 +284,8 @@ static int vdb_xen_straddle(struct device *dev)
 		xen_destroy_contiguous_region(p + PAGE_SIZE, 0);
 	}
 	__free_pages(pg, 1);
-	out = kasprintf(GFP_KERNEL,
-			"xen-straddle ops=%ps contig_before=%d contig_direct=%d exchange=%d contig_after=%d straddle_bounced=%d\n",
-			get_dma_ops(dev), contig_before, contig_direct, err,
-			contig_after, straddle_bounced);
-	if (!out)
-		return -ENOMEM;
-	vfree(vdb_out);
-	vdb_out = vmalloc(strlen(out) + 1);
-	if (vdb_out)
-		strscpy(vdb_out, out, strlen(out) + 1);
-	kfree(out);
-	return 0;
+	return vdb_set_out(VDB_STRADDLE_FMT, get_dma_ops(dev), contig_before,
+			   contig_direct, err, contig_after, straddle_bounced);
 }
 #else
 static int vdb_xen_straddle(struct device *dev)
@@ -255,11 +294,397 @@ static int vdb_xen_straddle(struct device *dev)
 }
 #endif
 
+/* ---- sync: a driver that syncs ------------------------------------------ */
+
+#define VDB_SYNC_LEN	(SZ_4K + 512)	/* more than a page */
+#define VDB_PART_OFF	1000		/* partial syncs: an unaligned range */
+#define VDB_PART_LEN	700
+#define VDB_SG_NENTS	3
+
+static const size_t vdb_sg_len[VDB_SG_NENTS] = { 512, SZ_4K, 1500 };
+
+#define VDB_SYNC_FMT \
+	"sync need_sync=%d for_cpu=%s for_device=%s sg=%s partial=%s unmap=%s map_page=%s\n"
+
+struct vdb_sync_res {
+	int need_sync;
+	char for_cpu[32], for_device[32], sg[32], partial[32], unmap[32];
+};
+
+/* Byte @i of pattern @seed: no short period, so a shifted copy shows. */
+static u8 vdb_pat(unsigned int seed, size_t i)
+{
+	return ((u32)(i + 1) * 2654435761U ^ seed * 40503U) >> 24;
+}
+
+static void vdb_fill(u8 *p, size_t len, unsigned int seed, size_t base)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = vdb_pat(seed, base + i);
+}
+
+/* Offset of the first byte of @p that differs from the pattern, or -1. */
+static long vdb_diff(const u8 *p, size_t len, unsigned int seed, size_t base)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != vdb_pat(seed, base + i))
+			return i;
+	return -1;
+}
+
+/*
+ * After a partial sync: [VDB_PART_OFF, +VDB_PART_LEN) of @p must hold
+ * pattern @in, the rest pattern @out (nothing outside the range copied).
+ */
+static long vdb_diff_part(const u8 *p, unsigned int in, unsigned int out)
+{
+	size_t end = VDB_PART_OFF + VDB_PART_LEN;
+	long d;
+
+	d = vdb_diff(p + VDB_PART_OFF, VDB_PART_LEN, in, VDB_PART_OFF);
+	if (d >= 0)
+		return VDB_PART_OFF + d;
+	d = vdb_diff(p, VDB_PART_OFF, out, 0);
+	if (d >= 0)
+		return d;
+	d = vdb_diff(p + end, VDB_SYNC_LEN - end, out, end);
+	return d >= 0 ? end + d : -1;
+}
+
+/* Record the first problem of a field: "bad:CASE@OFF" or "err:CASE". */
+static void vdb_note(char *field, const char *what, long off, bool err)
+{
+	if (strcmp(field, "ok") || (!err && off < 0))
+		return;
+	if (err)
+		snprintf(field, 32, "err:%s", what);
+	else
+		snprintf(field, 32, "bad:%s@%ld", what, off);
+}
+
+/*
+ * What the device sees at @dma, as the CPU can reach it: the device
+ * address is the physical one (no IOMMU), as for the identity backend.
+ */
+static u8 *vdb_dev_view(struct device *dev, dma_addr_t dma)
+{
+	phys_addr_t phys = dma_to_phys(dev, dma);
+
+	return pfn_valid(PHYS_PFN(phys)) ? phys_to_virt(phys) : NULL;
+}
+
+/* FROM_DEVICE: the device writes, the CPU syncs it all, then a range. */
+static void vdb_sync_from(struct device *dev, struct vdb_sync_res *res)
+{
+	const enum dma_data_direction dir = DMA_FROM_DEVICE;
+	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
+	dma_addr_t dma;
+
+	if (!buf) {
+		vdb_note(res->for_cpu, "from-nomem", 0, true);
+		return;
+	}
+	memset(buf, 0xa5, VDB_SYNC_LEN);
+	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
+	if (dma_mapping_error(dev, dma)) {
+		vdb_note(res->for_cpu, "from-map", 0, true);
+		goto out;
+	}
+	res->need_sync = dma_need_sync(dev, dma);
+	dv = vdb_dev_view(dev, dma);
+	if (!dv) {
+		vdb_note(res->for_cpu, "from-view", 0, true);
+	} else {
+		vdb_fill(dv, VDB_SYNC_LEN, 1, 0);
+		dma_sync_single_for_cpu(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_note(res->for_cpu, "from",
+			 vdb_diff(buf, VDB_SYNC_LEN, 1, 0), false);
+		/* The device rewrites it all, the CPU takes back one range. */
+		vdb_fill(dv, VDB_SYNC_LEN, 3, 0);
+		dma_sync_single_for_cpu(dev, dma + VDB_PART_OFF, VDB_PART_LEN,
+					dir);
+		vdb_note(res->partial, "from", vdb_diff_part(buf, 3, 1), false);
+	}
+	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+	/* Unmap hands the CPU all the device wrote last. */
+	if (dv)
+		vdb_note(res->unmap, "from", vdb_diff(buf, VDB_SYNC_LEN, 3, 0),
+			 false);
+out:
+	kfree(buf);
+}
+
+/* BIDIRECTIONAL: both ways, in full and for a range. */
+static void vdb_sync_bidi(struct device *dev, struct vdb_sync_res *res)
+{
+	const enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
+	dma_addr_t dma;
+
+	if (!buf) {
+		vdb_note(res->for_device, "bidi-nomem", 0, true);
+		return;
+	}
+	vdb_fill(buf, VDB_SYNC_LEN, 10, 0);
+	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
+	if (dma_mapping_error(dev, dma)) {
+		vdb_note(res->for_device, "bidi-map", 0, true);
+		goto out;
+	}
+	dv = vdb_dev_view(dev, dma);
+	if (!dv) {
+		vdb_note(res->for_device, "bidi-view", 0, true);
+	} else {
+		vdb_note(res->for_device, "bidi-map",
+			 vdb_diff(dv, VDB_SYNC_LEN, 10, 0), false);
+		vdb_fill(dv, VDB_SYNC_LEN, 2, 0);
+		dma_sync_single_for_cpu(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_note(res->for_cpu, "bidi",
+			 vdb_diff(buf, VDB_SYNC_LEN, 2, 0), false);
+		vdb_fill(buf, VDB_SYNC_LEN, 4, 0);
+		dma_sync_single_for_device(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_note(res->for_device, "bidi",
+			 vdb_diff(dv, VDB_SYNC_LEN, 4, 0), false);
+		/* The CPU rewrites it all, the device gets one range. */
+		vdb_fill(buf, VDB_SYNC_LEN, 5, 0);
+		dma_sync_single_for_device(dev, dma + VDB_PART_OFF,
+					   VDB_PART_LEN, dir);
+		vdb_note(res->partial, "bidi", vdb_diff_part(dv, 5, 4), false);
+		vdb_fill(dv, VDB_SYNC_LEN, 12, 0);
+	}
+	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+	if (dv)
+		vdb_note(res->unmap, "bidi", vdb_diff(buf, VDB_SYNC_LEN, 12, 0),
+			 false);
+out:
+	kfree(buf);
+}
+
+/* TO_DEVICE: map hands the device the CPU's bytes, and so does a sync. */
+static void vdb_sync_to(struct device *dev, struct vdb_sync_res *res)
+{
+	const enum dma_data_direction dir = DMA_TO_DEVICE;
+	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
+	dma_addr_t dma;
+
+	if (!buf) {
+		vdb_note(res->for_device, "to-nomem", 0, true);
+		return;
+	}
+	vdb_fill(buf, VDB_SYNC_LEN, 6, 0);
+	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
+	if (dma_mapping_error(dev, dma)) {
+		vdb_note(res->for_device, "to-map", 0, true);
+		goto out;
+	}
+	dv = vdb_dev_view(dev, dma);
+	if (!dv) {
+		vdb_note(res->for_device, "to-view", 0, true);
+	} else {
+		vdb_note(res->for_device, "to-map",
+			 vdb_diff(dv, VDB_SYNC_LEN, 6, 0), false);
+		vdb_fill(buf, VDB_SYNC_LEN, 7, 0);
+		dma_sync_single_for_device(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_note(res->for_device, "to",
+			 vdb_diff(dv, VDB_SYNC_LEN, 7, 0), false);
+	}
+	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+out:
+	kfree(buf);
+}
+
+/*
+ * Write (@to_dev) or check the device's view of a mapped sg list against
+ * pattern @seed, the data laid end to end.  Return the first differing
+ * offset in the data, or -1; -2 if a segment cannot be reached.
+ */
+static long vdb_sg_dev(struct device *dev, struct scatterlist *sgl, int n,
+		       unsigned int seed, bool to_dev)
+{
+	struct scatterlist *sg;
+	size_t pos = 0;
+	long d;
+	int i;
+
+	for_each_sg(sgl, sg, n, i) {
+		u8 *dv = vdb_dev_view(dev, sg_dma_address(sg));
+
+		if (!dv)
+			return -2;
+		if (to_dev) {
+			vdb_fill(dv, sg_dma_len(sg), seed, pos);
+		} else {
+			d = vdb_diff(dv, sg_dma_len(sg), seed, pos);
+			if (d >= 0)
+				return pos + d;
+		}
+		pos += sg_dma_len(sg);
+	}
+	return -1;
+}
+
+/* Fill (@fill) or check the CPU's buffers of an sg list, as above. */
+static long vdb_sg_cpu(u8 **bufs, unsigned int seed, bool fill)
+{
+	size_t pos = 0;
+	long d;
+	int i;
+
+	for (i = 0; i < VDB_SG_NENTS; i++) {
+		if (fill) {
+			vdb_fill(bufs[i], vdb_sg_len[i], seed, pos);
+		} else {
+			d = vdb_diff(bufs[i], vdb_sg_len[i], seed, pos);
+			if (d >= 0)
+				return pos + d;
+		}
+		pos += vdb_sg_len[i];
+	}
+	return -1;
+}
+
+/* An sg list, BIDIRECTIONAL: dma_sync_sg_for_cpu() and _for_device(). */
+static void vdb_sync_sg(struct device *dev, struct vdb_sync_res *res)
+{
+	const enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+	struct scatterlist sgl[VDB_SG_NENTS];
+	u8 *bufs[VDB_SG_NENTS] = {};
+	long d;
+	int i, n;
+
+	sg_init_table(sgl, VDB_SG_NENTS);
+	for (i = 0; i < VDB_SG_NENTS; i++) {
+		bufs[i] = kmalloc(vdb_sg_len[i], GFP_KERNEL);
+		if (!bufs[i]) {
+			vdb_note(res->sg, "nomem", 0, true);
+			goto out;
+		}
+		sg_set_buf(&sgl[i], bufs[i], vdb_sg_len[i]);
+	}
+	vdb_sg_cpu(bufs, 13, true);
+	n = dma_map_sg(dev, sgl, VDB_SG_NENTS, dir);
+	if (!n) {
+		vdb_note(res->sg, "map", 0, true);
+		goto out;
+	}
+	d = vdb_sg_dev(dev, sgl, n, 8, true);
+	if (d == -2) {
+		vdb_note(res->sg, "view", 0, true);
+	} else {
+		dma_sync_sg_for_cpu(dev, sgl, VDB_SG_NENTS, dir);
+		vdb_note(res->sg, "cpu", vdb_sg_cpu(bufs, 8, false), false);
+		vdb_sg_cpu(bufs, 9, true);
+		dma_sync_sg_for_device(dev, sgl, VDB_SG_NENTS, dir);
+		vdb_note(res->sg, "device", vdb_sg_dev(dev, sgl, n, 9, false),
+			 false);
+	}
+	dma_unmap_sg(dev, sgl, VDB_SG_NENTS, dir);
+out:
+	for (i = 0; i < VDB_SG_NENTS; i++)
+		kfree(bufs[i]);
+}
+
+/* The map_page of @dev's ops, or "dma-direct", into @s. */
+static void vdb_ops_name(struct device *dev, char *s, size_t len)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+
+	if (ops)
+		snprintf(s, len, "%ps", ops->map_page);
+	else
+		strscpy(s, "dma-direct", len);
+}
+
+static int vdb_sync(struct device *dev)
+{
+	struct vdb_sync_res res = { .need_sync = -1 };
+	char ops[64];
+
+	strscpy(res.for_cpu, "ok", sizeof(res.for_cpu));
+	strscpy(res.for_device, "ok", sizeof(res.for_device));
+	strscpy(res.sg, "ok", sizeof(res.sg));
+	strscpy(res.partial, "ok", sizeof(res.partial));
+	strscpy(res.unmap, "ok", sizeof(res.unmap));
+	vdb_sync_from(dev, &res);
+	vdb_sync_bidi(dev, &res);
+	vdb_sync_to(dev, &res);
+	vdb_sync_sg(dev, &res);
+	vdb_ops_name(dev, ops, sizeof(ops));
+	return vdb_set_out(VDB_SYNC_FMT, res.need_sync, res.for_cpu,
+			   res.for_device, res.sg, res.partial, res.unmap, ops);
+}
+
+static int vdb_ops(struct device *dev)
+{
+	int skip_sync = -1;
+	char ops[64];
+
+#ifdef CONFIG_DMA_NEED_SYNC
+	skip_sync = dev->dma_skip_sync;
+#endif
+	vdb_ops_name(dev, ops, sizeof(ops));
+	return vdb_set_out("ops map_page=%s skip_sync=%d bypass=%d\n", ops,
+			   skip_sync, dev->dma_ops_bypass);
+}
+
+static int vdb_flush(struct device *dev)
+{
+	bool claimed = false;
+
+#ifdef CONFIG_VIRTIO_BOUNCE
+	claimed = vb_claimed(dev);
+	if (claimed)
+		vb_flush_caches(to_vb_dev(dev));
+#endif
+	return vdb_set_out("flush claimed=%d\n", claimed);
+}
+
+/* "CMD DEV" commands: one device, one result line. */
+static const struct {
+	const char *name;
+	int (*fn)(struct device *dev);
+} vdb_cmds[] = {
+	{ "xen-straddle", vdb_xen_straddle },
+	{ "sync", vdb_sync },
+	{ "ops", vdb_ops },
+	{ "flush", vdb_flush },
+};
+
+/* Index of command @cmd in vdb_cmds[], or -1. */
+static int vdb_find_cmd(const char *cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vdb_cmds); i++)
+		if (!strcmp(cmd, vdb_cmds[i].name))
+			return i;
+	return -1;
+}
+
+static int vdb_dev_cmd(int i, const char *name)
+{
+	struct device *dev;
+	int err;
+
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	mutex_lock(&vdb_lock);
+	err = vdb_cmds[i].fn(dev);
+	mutex_unlock(&vdb_lock);
+	put_device(dev);
+	return err;
+}
+
 static ssize_t vdb_write(struct file *f, const char __user *ubuf, size_t n,
 			 loff_t *ppos)
 {
 	struct vdb_run r = {};
-	char buf[96], name[48];
+	char buf[96], name[48], cmd[16];
 	unsigned int dir;
 	struct device *dev;
 	int err;
@@ -269,14 +694,8 @@ static ssize_t vdb_write(struct file *f, const char __user *ubuf, size_t n,
 	if (copy_from_user(buf, ubuf, n))
 		return -EFAULT;
 	buf[n] = 0;
-	if (sscanf(buf, "xen-straddle %47s", name) == 1) {
-		dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-		if (!dev)
-			return -ENODEV;
-		mutex_lock(&vdb_lock);
-		err = vdb_xen_straddle(dev);
-		mutex_unlock(&vdb_lock);
-		put_device(dev);
+	if (sscanf(buf, "%15s %47s", cmd, name) == 2 && vdb_find_cmd(cmd) >= 0) {
+		err = vdb_dev_cmd(vdb_find_cmd(cmd), name);
 		return err ? err : n;
 	}
 	if (sscanf(buf, "%47s %zu %u %u %u %u", name, &r.size, &dir, &r.threads,

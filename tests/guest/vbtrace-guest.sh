@@ -3,6 +3,16 @@
 # with tracefs and print the raw trace between markers for the host.
 #   100 O_DIRECT reads of 4096 bytes and 50 of 512 bytes from /dev/vdb
 T=/sys/kernel/tracing
+# The dumps go to the serial console, as kernel messages do: keep those off
+# the console while dumping, or a line printed meanwhile splits an event.
+dump() {
+	lvl=$(cut -f1 /proc/sys/kernel/printk)
+	echo 1 > /proc/sys/kernel/printk
+	echo "$1"
+	cat $T/trace
+	echo "$2"
+	echo "$lvl" > /proc/sys/kernel/printk
+}
 echo 0 > $T/tracing_on
 echo nop > $T/current_tracer
 echo > $T/set_ftrace_filter
@@ -13,9 +23,7 @@ echo 1 > $T/tracing_on
 echo "VBVAL trace-reads-4096 $(vbio /dev/vdb 4096 100)"
 echo "VBVAL trace-reads-512 $(vbio /dev/vdb 512 50)"
 echo 0 > $T/tracing_on
-echo VBTRACE-BEGIN
-cat $T/trace
-echo VBTRACE-END
+dump VBTRACE-BEGIN VBTRACE-END
 echo 0 > $T/events/virtio_bounce/enable
 # map/unmap latency with function_graph
 echo > $T/trace
@@ -30,8 +38,6 @@ echo function_graph > $T/current_tracer
 echo 1 > $T/tracing_on
 vbio /dev/vdb 4096 100 >/dev/null
 echo 0 > $T/tracing_on
-echo VBGRAPH-BEGIN
-cat $T/trace
-echo VBGRAPH-END
+dump VBGRAPH-BEGIN VBGRAPH-END
 echo nop > $T/current_tracer
 echo > $T/set_ftrace_filter
