@@ -24,7 +24,7 @@
  * the vDPA parent (e.g. an mlx5 PF that the NIC, RDMA and the firmware
  * use too): claiming that would reroute everyone's DMA.
  */
-static bool vb_dma_dev_own(struct virtio_device *vdev, struct device *dma_dev)
+static bool vb_dma_dev_own(struct device *dma_dev)
 {
 	const char *drv = dma_dev->driver ? dma_dev->driver->name : NULL;
 
@@ -54,10 +54,10 @@ void virtio_bounce_attach(struct virtio_device *vdev)
 	 * xen_virtio_restricted_mem_acc() install (calling that again would
 	 * set them up twice: "Xen grant DMA data is already created").
 	 */
-	in.xen_grant = xen_domain() && dma_dev->dma_ops && !vb_claimed(dma_dev);
-	in.shared_dma = !vb_dma_dev_own(vdev, dma_dev);
-	in.mem_encrypted = force_dma_unencrypted(dma_dev);
 	in.foreign_ops = dma_dev->dma_ops && !vb_claimed(dma_dev);
+	in.xen_grant = xen_domain() && in.foreign_ops;
+	in.shared_dma = !vb_dma_dev_own(dma_dev);
+	in.mem_encrypted = force_dma_unencrypted(dma_dev);
 	in.iommu_dma = use_dma_iommu(dma_dev);
 	in.iommu_detectable = vb_iommu_detectable();
 	in.access_platform = virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM);

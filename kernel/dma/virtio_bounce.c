@@ -619,7 +619,7 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 	dma_addr_t dma;
 
 	/* The driver is gone but left mappings (vb_detach()): previous path. */
-	if (unlikely(READ_ONCE(vd->draining)))
+	if (unlikely(vb_draining(vd)))
 		return vb_parent_map(vd, phys, size, dir, attrs);
 	if (vd->d.direct_ok) {
 		/* No retpoline on the common (identity) 1:1 path. */
@@ -705,7 +705,7 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		s = NULL;
 	if (!s) {
 		rcu_read_unlock();
-		if (!pool && (vb_fb_untrack(vd, dma) || READ_ONCE(vd->draining)))
+		if (!pool && (vb_fb_untrack(vd, dma) || vb_draining(vd)))
 			vb_parent_unmap(vd, dma, size, dir, attrs);
 		else if (pool)
 			vb_bad_unmap(vd,
@@ -779,7 +779,7 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		 * the previous path gets every sync outside the pool (a no-op
 		 * for a 1:1 address, see &vb_backend_ops.fallback).
 		 */
-		if (!pool && (!xa_empty(&vd->fb_maps) || READ_ONCE(vd->draining) ||
+		if (!pool && (!xa_empty(&vd->fb_maps) || vb_draining(vd) ||
 			      (vd->d.direct_ok && vd->parent == VB_PARENT_DIRECT)))
 			vb_parent_sync(vd, dma, size, dir, for_cpu);
 		else if (pool || !vd->d.direct_ok)
@@ -1205,7 +1205,7 @@ EXPORT_SYMBOL_GPL(vb_claimed);
  */
 bool vb_claimed_by(const struct device *dma_dev, const void *owner)
 {
-	return vb_claimed(dma_dev) &&
+	return owner && vb_claimed(dma_dev) &&
 	       READ_ONCE(to_vb_dev((struct device *)dma_dev)->owner) == owner;
 }
 EXPORT_SYMBOL_GPL(vb_claimed_by);
@@ -1391,7 +1391,7 @@ static unsigned long vb_live(struct vb_dev *vd)
  * @cfg: settings to use
  *
  * Return: the new per-device state (or @owner's existing one), NULL when
- * the device is not claimed (stock path), or an ERR_PTR.
+ * the device is not claimed (stock path) or @owner is NULL, or an ERR_PTR.
  */
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
@@ -1401,6 +1401,8 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 	struct vb_dev *vd;
 	int err;
 
+	if (WARN_ON_ONCE(!owner))	/* NULL is vb_draining()'s mark */
+		return NULL;
 	if (vb_claimed(dev)) {
 		vd = to_vb_dev(dev);
 		if (vd->owner == owner)
@@ -1570,8 +1572,7 @@ void vb_detach(struct device *dma_dev, const void *owner)
 		vb_release(vd);
 		return;
 	}
-	WRITE_ONCE(vd->draining, true);
-	WRITE_ONCE(vd->owner, NULL);
+	WRITE_ONCE(vd->owner, NULL);	/* vb_draining() from now on */
 	cancel_delayed_work_sync(&vd->shrink_work);
 	vb_flush_caches(vd);
 	vb_shrink(vd, 0, -1, false);	/* idle chunks go now */

@@ -210,9 +210,8 @@ enum vb_parent {
  *	so the hot path finds its state with container_of() and no lookup
  * @dev: the DMA device
  * @owner: the virtio device it was claimed for; NULL once its driver left
- *	with mappings still live (see vb_detach())
- * @draining: the driver is gone: new mappings take the previous DMA path,
- *	our ops only undo what the pool still holds
+ *	with mappings still live (vb_detach()): then new mappings take the
+ *	previous DMA path and our ops only undo what the pool still holds
  * @name: name used in messages and debugfs (the virtio device's)
  * @mode: mode in force for this device
  * @d: the decision taken
@@ -255,7 +254,6 @@ struct vb_dev {
 	const struct dma_map_ops ops;
 	struct device *dev;
 	const void *owner;
-	bool draining;
 	char name[32];
 	enum vb_mode mode;
 	struct vb_decision d;
@@ -346,6 +344,12 @@ static inline unsigned long vb_maps(struct vb_dev *vd)
 static inline bool vb_bypass(const struct vb_dev *vd)
 {
 	return vd->d.backend == VB_BACKEND_IDENTITY && vd->d.direct_ok;
+}
+
+/* The driver is gone, mappings it made are still live (vb_detach()). */
+static inline bool vb_draining(const struct vb_dev *vd)
+{
+	return !READ_ONCE(vd->owner);
 }
 
 /* Is the pool filled at attach (else it grows on first use)? */

@@ -250,6 +250,12 @@ static void vb_test_footprint(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_4M + SZ_2M), 19U);
 	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_CHUNK_SHIFT, SZ_64M), (unsigned int)VB_CHUNK_SHIFT);
 	KUNIT_EXPECT_LE(test, vb_footprint(vb_max_shift(VB_MAX_SHIFT, SZ_8M)), (size_t)SZ_8M);
+	/* The bands docs/design.md gives: 5256K, 5768K, 6792K, 8840K, 12936K. */
+	KUNIT_EXPECT_EQ(test, vb_footprint(18) >> 10, (size_t)5256);
+	KUNIT_EXPECT_EQ(test, vb_footprint(19) >> 10, (size_t)5768);
+	KUNIT_EXPECT_EQ(test, vb_footprint(20) >> 10, (size_t)6792);
+	KUNIT_EXPECT_EQ(test, vb_footprint(21) >> 10, (size_t)8840);
+	KUNIT_EXPECT_EQ(test, vb_footprint(22) >> 10, (size_t)12936);
 }
 
 /* ---- mapping ------------------------------------------------------------ */
@@ -482,6 +488,8 @@ static void vb_test_min_align(struct kunit *test)
 		dma_unmap_single(dev, dma, c[i].len, DMA_TO_DEVICE);
 	}
 	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)(SZ_4M - 0xfff));
+	/* Above 32 KiB a map takes its class's lock: not optimal. */
+	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(dev), (size_t)SZ_32K);
 	/* Without a min_align_mask, a 4 KiB map goes to a 4 KiB-aligned slot. */
 	dma_set_min_align_mask(dev, 0);
 	{
@@ -1014,6 +1022,20 @@ static void vb_test_need_sync(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_SYNCS), 3UL);
 }
 
+/* A DMA device with no mask: dma_capable() could not even be asked. */
+static void vb_test_no_mask(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct vb_config cfg = { .mode = VB_MODE_FORCE, .pool_min = SZ_1M,
+				 .pool_max = SZ_8M, .iommu_detect = true };
+	u64 *mask = ctx->dev->dma_mask;
+
+	ctx->dev->dma_mask = NULL;
+	KUNIT_EXPECT_NULL(test, vb_attach_cfg(ctx->dev, ctx, "vbtest", &vb_plain_in, &cfg));
+	KUNIT_EXPECT_FALSE(test, vb_claimed(ctx->dev));
+	ctx->dev->dma_mask = mask;
+}
+
 /*
  * Item 4: two virtio devices on one DMA device.  The second is left on
  * the stock path and its detach must not free the first one's state.
@@ -1306,6 +1328,7 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_stress),
 	KUNIT_CASE(vb_test_footprint),
 	KUNIT_CASE(vb_test_need_sync),
+	KUNIT_CASE(vb_test_no_mask),
 	KUNIT_CASE(vb_test_shared_dma_dev),
 	KUNIT_CASE(vb_test_detach_live),
 	KUNIT_CASE(vb_test_reclaim_big),
