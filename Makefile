@@ -13,7 +13,7 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
 	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb
 
-.PHONY: bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
+.PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
 	patches check clean distclean versions trace bench
 
 help:
@@ -35,6 +35,7 @@ help:
 	@echo "  make bench [BENCH_ARGS=--quick]  benchmarks/run.py (all modes, boot after boot)"
 	@echo "                   -> benchmarks/results/, then bench-icount and the userspace pool benchmark"
 	@echo "  make bench-icount  instructions per map/unmap (QEMU -icount) and per-function profiles"
+	@echo "  make bench-claim what claiming a slot with cmpxchg at unmap costs, natively"
 	@echo "  make check       same as host-checks"
 	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
 	@echo "                   build/series/ (the whole series) from build/linux"
@@ -94,6 +95,10 @@ bench-icount: deps build
 		python3 tools/perf-scripts/vb_profile.py --modes $$modes --size $$size --dir $$dir \
 			--out benchmarks/results/profile-$$size-$$dir-$${modes%%,*}.md >/dev/null || exit 1; \
 	done; ls benchmarks/results/profile-*.md
+
+bench-claim: kernel
+	@$(CC) -O2 -Wall -I$(K)/tools/include -o $(B)/unmap_claim benchmarks/unmap_claim.c
+	@taskset -c 1 $(B)/unmap_claim 2>/dev/null || $(B)/unmap_claim
 
 trace: deps build initramfs
 	@python3 scripts/vbtest.py trace $(B)/trace

@@ -10,27 +10,28 @@
  * the same CPU, and prints ns per operation, medians and p10..p90 over
  * repetitions, and the difference.
  *
- *   cc -O2 -o build/unmap_claim benchmarks/unmap_claim.c && build/unmap_claim
+ * Built against tools/include and run by `make bench-claim`.
  */
-#include <stdint.h>
+#include <linux/compiler.h>	/* tools/include: READ_ONCE(), __aligned() */
+#include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#define OPS	(1 << 24)
+#define OPS	16777216
 #define REPS	15
 #define NSLOTS	64	/* slots of 32 bytes, as struct vb_slot */
 
 struct slot {
-	uint64_t orig;
-	uint32_t len, offset;
-	uint16_t idx;
-	uint8_t dir;
-	volatile uint8_t state;
-	uint8_t pad[12];
+	u64 orig;
+	u32 len, offset;
+	u16 idx;
+	u8 dir;
+	u8 state;
+	u8 pad[12];
 };
 
-static struct slot slots[NSLOTS] __attribute__((aligned(64)));
+static struct slot slots[NSLOTS] __aligned(64);
 
 static double now(void)
 {
@@ -49,10 +50,10 @@ static unsigned long run_plain(void)
 	for (i = 0; i < OPS; i++) {
 		struct slot *s = &slots[i & (NSLOTS - 1)];
 
-		if (s->state != 1)
+		if (READ_ONCE(s->state) != 1)
 			bad++;
-		s->state = 0;
-		s->state = 1;
+		WRITE_ONCE(s->state, 0);
+		WRITE_ONCE(s->state, 1);
 	}
 	return bad;
 }
@@ -68,7 +69,7 @@ static unsigned long run_claim(void)
 
 		if (__sync_val_compare_and_swap(&s->state, 1, 0) != 1)
 			bad++;
-		s->state = 1;
+		WRITE_ONCE(s->state, 1);
 	}
 	return bad;
 }
@@ -87,7 +88,7 @@ int main(void)
 	int r, i;
 
 	for (i = 0; i < NSLOTS; i++)
-		slots[i].state = 1;
+		WRITE_ONCE(slots[i].state, 1);
 	for (r = 0; r < REPS; r++) {	/* interleaved, side by side */
 		double t0 = now();
 
