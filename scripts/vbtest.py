@@ -25,8 +25,10 @@ Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
                    while vda I/O runs: one decision per bind, one
                    "released" per unbind, data intact, no Oops/WARNING
   cpuhp            CPU 1 offline/online during the blk test, then offline:
-                   once the online CPUs' caches are flushed, slots_out of
-                   every class is what is mapped (0 for idle disks)
+                   once eth0 is stopped and the online CPUs' caches are
+                   flushed, slots_out of every class is what is mapped (0
+                   for idle disks); negative control: a ping after the
+                   flush leaves slots_out > in_use for the net device
   failattach       bind virtio-rng and vdb (INTx) with the n-th fault
                    point failing (fail-nth), n = 1, 2, ...: no Oops, no
                    half claim, a message when left unclaimed, works
@@ -611,6 +613,15 @@ def sc_cpuhp(res):
     res.check("cpuhp/cycles", r["val"].get("cpuhp-cycles", "0").isdigit() and
               int(r["val"].get("cpuhp-cycles", "0")) >= 3 and r["val"].get("cpuhp-cpu1-online") == "0",
               f"cycles {r['val'].get('cpuhp-cycles')}, cpu1 online at the end {r['val'].get('cpuhp-cpu1-online')}")
+    # Negative control: the same check on a dump taken while the net
+    # device was still sending must see the slots CPU 0 caches.
+    busy = r["pool"].get("cpuhp-busy", {})
+    net = devs_of(r, "net")
+    extra = {d: sum(o for _, _, o in busy[d]["rows"]) - busy[d]["in_use"]
+             for d in net if d in busy}
+    res.check("cpuhp/busy-net-detected", net and len(extra) == len(net) and
+              all(v > 0 for v in extra.values()),
+              f"after a ping, slots_out - in_use per net device {extra} (want > 0)")
     check_pools_idle(res, r, "cpuhp")
 
 
