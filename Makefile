@@ -11,7 +11,8 @@ export JOBS
 
 APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	gzip zstd dwarves ccache sparse python3 qemu-system-x86 qemu-system-data \
-	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb
+	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb \
+	liburcu-dev
 
 .PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
 	patches check clean distclean versions trace bench

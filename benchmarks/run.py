@@ -27,6 +27,7 @@ instruction), only the micro benchmark runs, and DIR/icount.md gets
 instructions per map and per unmap (deterministic, unlike TCG time).
 """
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -35,21 +36,68 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "scripts"))
-import vbtest  # noqa: E402
+import vbqemu  # noqa: E402
+from vbqemu import BootConfig, BootOptions  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Mode:
+    kind: str       # plain or xen
+    vb: str         # virtio_bounce=
+    extra: str = ""  # more kernel parameters
+
 
 MODES = {
-    "direct": dict(kind="plain", vb="off", extra=""),
-    "vb-on": dict(kind="plain", vb="on", extra=""),
-    "vb-force": dict(kind="plain", vb="force", extra=""),
-    "swiotlb": dict(kind="plain", vb="off", extra="swiotlb=force"),
-    "xen-swiotlb": dict(kind="xen", vb="off", extra=""),
-    "xen-vb-on": dict(kind="xen", vb="on", extra=""),
-    "xen-vb-force": dict(kind="xen", vb="force", extra=""),
+    "direct": Mode("plain", "off"),
+    "vb-on": Mode("plain", "on"),
+    "vb-force": Mode("plain", "force"),
+    "swiotlb": Mode("plain", "off", "swiotlb=force"),
+    "xen-swiotlb": Mode("xen", "off"),
+    "xen-vb-on": Mode("xen", "on"),
+    "xen-vb-force": Mode("xen", "force"),
 }
+PLAIN_MODES = ["direct", "vb-on", "vb-force", "swiotlb"]
+XEN_MODES = ["xen-swiotlb", "xen-vb-on", "xen-vb-force"]
 DIRS = {"1": "to_dev", "2": "from_dev"}
+FIO_JOBS = ["randread-4k-qd32", "read-64k-qd4", "write-64k-qd4"]
+# The mode each one is compared with in the end-to-end table.
+REFERENCE = {"vb-on": "direct", "vb-force": "swiotlb",
+             "xen-vb-on": "xen-swiotlb", "xen-vb-force": "xen-swiotlb"}
+
+
+@dataclass
+class Micro:
+    """virtio_dma_bench batches of one (size, dir, threads), ns per op."""
+    med: float      # map+unmap
+    p10: float
+    p90: float
+    map: float
+    unmap: float
+    n: int          # batches
+
+
+@dataclass
+class Fio:
+    mbps: float
+    iops: float
+
+
+@dataclass
+class ModeResult:
+    name: str
+    ok: bool = False                    # booted and net data intact
+    micro: dict[tuple[int, str, int], Micro] = field(default_factory=dict)
+    fio: dict[str, Fio | None] = field(default_factory=dict)
+    copied: int | None = None           # bytes copied for the scratch disk
+    copied_maps: str | None = None
+    net: float | None = None            # net tx MiB/s
+    wall: float = 0.0
+    stats: dict[str, str] = field(default_factory=dict)
+    dec: dict = field(default_factory=dict)
 
 
 def pct(v, p):
@@ -60,7 +108,7 @@ def pct(v, p):
 
 
 def parse_micro(log):
-    """(size, dir, threads) -> dict(med, p10, p90, map, unmap) in ns per op."""
+    """(size, dir, threads) -> Micro."""
     batches = {}
     for m in re.finditer(r"VBMB (\d+) (\d) (\d+) batch (\d+) (\d+) (\d+)", log):
         key = (int(m.group(1)), m.group(2), int(m.group(3)))
@@ -68,9 +116,9 @@ def parse_micro(log):
     out = {}
     for key, b in batches.items():
         tot = [a + u for a, u in b]
-        out[key] = dict(med=statistics.median(tot), p10=pct(tot, 10), p90=pct(tot, 90),
-                        map=statistics.median([a for a, _ in b]),
-                        unmap=statistics.median([u for _, u in b]), n=len(b))
+        out[key] = Micro(med=statistics.median(tot), p10=pct(tot, 10), p90=pct(tot, 90),
+                         map=statistics.median([a for a, _ in b]),
+                         unmap=statistics.median([u for _, u in b]), n=len(b))
     return out
 
 
@@ -83,33 +131,38 @@ def parse_fio(log):
             j = json.loads(txt[txt.index("{"):txt.rindex("}") + 1])
             job = j["jobs"][0]
             rw = "write" if "write" in m.group(1) else "read"
-            out[m.group(1)] = dict(mbps=job[rw]["bw"] / 1024.0, iops=job[rw]["iops"])
+            out[m.group(1)] = Fio(mbps=job[rw]["bw"] / 1024.0, iops=job[rw]["iops"])
         except (ValueError, KeyError, IndexError):
             out[m.group(1)] = None
     return out
 
 
-def run_mode(name, level, raw):
+def bytes_copied(r, stats):
+    """virtio_bounce's copies for the scratch disk, else stock swiotlb's."""
+    if stats:
+        return int(stats.get("bytes_to_device", 0)) + int(stats.get("bytes_from_device", 0))
+    if "swiotlb-bounced-bytes" in r.vals:
+        return int(r.vals["swiotlb-bounced-bytes"])
+    return None
+
+
+def run_mode(cfg, name, level, raw):
+    """Boot once in mode @name with vbbench=@level; keep the log in @raw."""
     spec = MODES[name]
-    r = vbtest.boot(f"bench-{name}", kind=spec["kind"], vb=spec["vb"],
-                    extra=(spec["extra"] + f" vbbench={level}").strip(),
-                    tests="bench" if level == "icount" else "net+bench",
-                    iommu_platform=spec["kind"] == "plain")
+    r = vbqemu.boot(cfg, BootOptions(f"bench-{name}", kind=spec.kind, vb=spec.vb,
+                                     extra=(spec.extra + f" vbbench={level}").strip(),
+                                     tests="bench" if level == "icount" else "net+bench",
+                                     iommu_platform=spec.kind == "plain"))
     with open(os.path.join(raw, f"{name}.log"), "w") as f:
-        f.write(r["log"])
-    vda = next((d for d in sorted(r["devs"]) if vbtest.DEV_NAMES.get(r["devs"][d][0]) == "blk"), None)
-    st = r["stat"].get(vda, {})
-    copied = None
-    if st:
-        copied = int(st.get("bytes_to_device", 0)) + int(st.get("bytes_from_device", 0))
-    elif "swiotlb-bounced-bytes" in r["val"]:
-        copied = int(r["val"]["swiotlb-bounced-bytes"])
-    net = (vbtest.SIZE / r["net_seconds"] / 2**20) if r.get("net_seconds") else None
-    ok = r["done"] and r["net_received"] is not None and vbtest.same_digest(
-        r["pattern_sha"], vbtest.sha(r["net_received"]))
-    return dict(name=name, ok=ok, micro=parse_micro(r["log"]), fio=parse_fio(r["log"]),
-                copied=copied, copied_maps=r["val"].get("swiotlb-bounced-maps"),
-                net=net, wall=r["wall"], stats=st, dec=r["dec"])
+        f.write(r.log)
+    vda = next(iter(sorted(r.devs_of("blk"))), None)
+    st = r.stats.get(vda, {})
+    net = (vbqemu.SIZE / r.net_seconds / 2**20) if r.net_seconds else None
+    ok = r.done and r.net_received is not None and vbqemu.same_digest(
+        r.pattern_sha, vbqemu.sha(r.net_received))
+    return ModeResult(name=name, ok=ok, micro=parse_micro(r.log), fio=parse_fio(r.log),
+                      copied=bytes_copied(r, st), copied_maps=r.vals.get("swiotlb-bounced-maps"),
+                      net=net, wall=r.wall, stats=st, dec=r.decisions)
 
 
 def ratio(a, b):
@@ -120,145 +173,180 @@ def fmt(v, spec="{:.0f}"):
     return spec.format(v) if v is not None else "-"
 
 
-def write_results(res, out, quick, args):
-    md = []
-    kver = "?"
-    raw0 = next(iter(res.values()))
-    m = re.search(r"Linux version (\S+)", open(os.path.join(out, "raw", raw0["name"] + ".log")).read())
-    if m:
-        kver = m.group(1)
-    qv = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    md.append("# virtio_bounce benchmark results\n")
-    md.append(f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    md.append(f"- host: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; {qv}, accel {vbtest.ACCEL}")
-    md.append(f"- guest kernel: Linux {kver} (configs/base.config), 2 vCPUs; Xen: {open(os.path.join(vbtest.B, 'xen/version')).read().strip() if os.path.exists(os.path.join(vbtest.B, 'xen/version')) else '-'}")
-    md.append(f"- command: `{' '.join(['benchmarks/run.py'] + args)}`" + (" (quick matrix)" if quick else ""))
-    md.append("- all figures measured side by side in this run; medians over batches "
-              "(each batch times up to 64 maps then their unmaps), spread = p10..p90.")
-    md.append("- under TCG every memcpy is emulated: copy-heavy paths look far worse than on hardware.\n")
+def micro_of(res, mode, key):
+    return res[mode].micro.get(key) if mode in res else None
 
-    def micro_table(modes, base, against, title, goal):
-        keys = sorted({k for mname in modes if mname in res for k in res[mname]["micro"]})
-        if not keys:
-            return
-        md.append(f"## {title}\n")
-        md.append(goal + "\n")
-        md.append("| size | dir | threads | " + " | ".join(f"{m} ns (p10..p90)" for m in modes if m in res) +
-                  " | " + " | ".join(f"{a}/{b}" for a, b in against) + " |")
-        md.append("|" + "---|" * (3 + len([m for m in modes if m in res]) + len(against)))
-        for k in keys:
-            cells = []
-            for mname in modes:
-                if mname not in res:
-                    continue
-                d = res[mname]["micro"].get(k)
-                cells.append(f"{d['med']:.0f} ({d['p10']:.0f}..{d['p90']:.0f})" if d else "-")
-            rat = []
-            for a, b in against:
-                da, db = res.get(a, {}).get("micro", {}).get(k), res.get(b, {}).get("micro", {}).get(k)
-                rat.append(ratio(da["med"], db["med"]) if da and db else "-")
-            md.append(f"| {k[0]} | {DIRS[k[1]]} | {k[2]} | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
-        md.append("")
+# ------------------------------------------------------------ results.md
 
-    micro_table(["direct", "vb-on", "vb-force", "swiotlb"], "direct",
-                [("vb-on", "direct"), ("vb-force", "swiotlb")],
-                "map+unmap, ns per operation (QEMU/TCG)",
-                "Goals (not asserts): vb-on/direct <= 1.05x; vb-force/swiotlb <= 1.0x at 4 KiB and "
-                "64 KiB and <= 0.5x at 64-512 B.")
-    micro_table(["xen-swiotlb", "xen-vb-on", "xen-vb-force"], "xen-swiotlb",
-                [("xen-vb-on", "xen-swiotlb"), ("xen-vb-force", "xen-swiotlb")],
-                "map+unmap under Xen 4.17 PV dom0, ns per operation",
-                "Goal (not an assert): virtio_bounce no slower than swiotlb-xen. Like-for-like is "
-                "xen-vb-on/xen-swiotlb: both hand machine-contiguous buffers to the device and bounce "
-                "only the rest (the benchmark's buffers are contiguous, so neither copies). "
-                "xen-vb-force always copies; its slots stop at 256 KiB, so 1 MiB maps fail by design "
-                "(`-`), and a batch of large maps that outruns the pool (it cannot grow in the map path "
-                "under Xen) waits for the grow worker.")
 
-    # 2-thread scaling
+def qemu_version():
+    return subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                          text=True).stdout.splitlines()[0]
+
+
+def now():
+    return time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+
+
+def command(args):
+    return " ".join(["benchmarks/run.py"] + args)
+
+
+def header(res, out, cfg, quick, args):
+    """The run's date, host, versions and command line."""
+    first = next(iter(res.values()))
+    with open(os.path.join(out, "raw", first.name + ".log")) as f:
+        m = re.search(r"Linux version (\S+)", f.read())
+    kver = m.group(1) if m else "?"
+    xv = os.path.join(vbqemu.B, "xen/version")
+    xen = open(xv).read().strip() if os.path.exists(xv) else "-"
+    return ["# virtio_bounce benchmark results\n",
+            f"- date: {now()}",
+            f"- host: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; {qemu_version()}, accel {cfg.accel}",
+            f"- guest kernel: Linux {kver} (configs/base.config), 2 vCPUs; Xen: {xen}",
+            f"- command: `{command(args)}`" + (" (quick matrix)" if quick else ""),
+            "- all figures measured side by side in this run; medians over batches "
+            "(each batch times up to 64 maps then their unmaps), spread = p10..p90.",
+            "- under TCG every memcpy is emulated: copy-heavy paths look far worse than on hardware.\n"]
+
+
+def micro_table(res, modes, against, title, goal):
+    """ns per map+unmap of @modes, with the ratios @against = [(a, b)]."""
+    modes = [m for m in modes if m in res]
+    keys = sorted({k for m in modes for k in res[m].micro})
+    if not keys:
+        return []
+    md = [f"## {title}\n", goal + "\n",
+          "| size | dir | threads | " + " | ".join(f"{m} ns (p10..p90)" for m in modes) +
+          " | " + " | ".join(f"{a}/{b}" for a, b in against) + " |",
+          "|" + "---|" * (3 + len(modes) + len(against))]
+    for k in keys:
+        cells = []
+        for m in modes:
+            d = res[m].micro.get(k)
+            cells.append(f"{d.med:.0f} ({d.p10:.0f}..{d.p90:.0f})" if d else "-")
+        rat = []
+        for a, b in against:
+            da, db = micro_of(res, a, k), micro_of(res, b, k)
+            rat.append(ratio(da.med, db.med) if da and db else "-")
+        md.append(f"| {k[0]} | {DIRS[k[1]]} | {k[2]} | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
+    return md + [""]
+
+
+def micro_tables(res):
+    return micro_table(
+        res, PLAIN_MODES, [("vb-on", "direct"), ("vb-force", "swiotlb")],
+        "map+unmap, ns per operation (QEMU/TCG)",
+        "Goals (not asserts): vb-on/direct <= 1.05x; vb-force/swiotlb <= 1.0x at 4 KiB and "
+        "64 KiB and <= 0.5x at 64-512 B.") + micro_table(
+        res, XEN_MODES, [("xen-vb-on", "xen-swiotlb"), ("xen-vb-force", "xen-swiotlb")],
+        "map+unmap under Xen 4.17 PV dom0, ns per operation",
+        "Goal (not an assert): virtio_bounce no slower than swiotlb-xen. Like-for-like is "
+        "xen-vb-on/xen-swiotlb: both hand machine-contiguous buffers to the device and bounce "
+        "only the rest (the benchmark's buffers are contiguous, so neither copies). "
+        "xen-vb-force always copies; its slots stop at 256 KiB, so 1 MiB maps fail by design "
+        "(`-`), and a batch of large maps that outruns the pool (it cannot grow in the map path "
+        "under Xen) waits for the grow worker.")
+
+
+def scaling_table(res):
+    """Two threads' throughput relative to one thread's."""
     sc = []
-    for mname in ("direct", "vb-on", "vb-force", "swiotlb"):
-        if mname not in res:
-            continue
-        for k, d in res[mname]["micro"].items():
-            if k[2] == 2 and (k[0], k[1], 1) in res[mname]["micro"]:
-                one = res[mname]["micro"][(k[0], k[1], 1)]["med"]
-                sc.append((mname, k[0], k[1], 2 * one / d["med"]))
-    if sc:
-        md.append("## two threads: throughput relative to one thread\n")
-        md.append("| mode | size | dir | 2T/1T |\n|---|---|---|---|")
-        for mname, size, d, v in sorted(sc):
-            md.append(f"| {mname} | {size} | {DIRS[d]} | {v:.2f}x |")
-        md.append("")
+    for mname in [m for m in PLAIN_MODES if m in res]:
+        micro = res[mname].micro
+        for k, d in micro.items():
+            if k[2] == 2 and (k[0], k[1], 1) in micro:
+                sc.append((mname, k[0], k[1], 2 * micro[(k[0], k[1], 1)].med / d.med))
+    if not sc:
+        return []
+    md = ["## two threads: throughput relative to one thread\n",
+          "| mode | size | dir | 2T/1T |\n|---|---|---|---|"]
+    md += [f"| {mname} | {size} | {DIRS[d]} | {v:.2f}x |" for mname, size, d, v in sorted(sc)]
+    return md + [""]
 
-    md.append("## end to end: fio on virtio-blk, virtio-net, bytes copied\n")
-    md.append("Goal (not an assert): under Xen, virtio_bounce >= 1.0x swiotlb-xen throughput with no more bytes copied.\n")
-    jobs = ["randread-4k-qd32", "read-64k-qd4", "write-64k-qd4"]
-    md.append("| mode | data ok | " + " | ".join(f"{j} MiB/s" for j in jobs) +
-              " | net tx MiB/s | bytes copied (blk) | vs reference |")
-    md.append("|" + "---|" * (5 + len(jobs)))
-    refs = {"direct": None, "vb-on": "direct", "vb-force": "swiotlb", "swiotlb": None,
-            "xen-swiotlb": None, "xen-vb-on": "xen-swiotlb", "xen-vb-force": "xen-swiotlb"}
-    for mname in MODES:
-        if mname not in res:
-            continue
+
+def versus(res, r, ref):
+    """fio throughput of @r relative to mode @ref, per job."""
+    if not ref or ref not in res:
+        return "-"
+    parts = []
+    for j in FIO_JOBS:
+        a, b = r.fio.get(j), res[ref].fio.get(j)
+        if a and b:
+            parts.append(f"{j.split('-')[0]} {ratio(a.mbps, b.mbps)}")
+    return f"vs {ref}: " + ", ".join(parts)
+
+
+def e2e_table(res):
+    """fio, virtio-net and bytes copied per mode."""
+    md = ["## end to end: fio on virtio-blk, virtio-net, bytes copied\n",
+          "Goal (not an assert): under Xen, virtio_bounce >= 1.0x swiotlb-xen throughput with no more bytes copied.\n",
+          "| mode | data ok | " + " | ".join(f"{j} MiB/s" for j in FIO_JOBS) +
+          " | net tx MiB/s | bytes copied (blk) | vs reference |",
+          "|" + "---|" * (5 + len(FIO_JOBS))]
+    for mname in [m for m in MODES if m in res]:
         r = res[mname]
-        cells = [fmt(r["fio"].get(j, {}) and r["fio"][j]["mbps"], "{:.1f}") if r["fio"].get(j) else "-" for j in jobs]
-        ref = refs.get(mname)
-        vs = "-"
-        if ref and ref in res:
-            parts = []
-            for j in jobs:
-                a, b = r["fio"].get(j), res[ref]["fio"].get(j)
-                if a and b:
-                    parts.append(f"{j.split('-')[0]} {ratio(a['mbps'], b['mbps'])}")
-            vs = f"vs {ref}: " + ", ".join(parts)
-        md.append(f"| {mname} | {'yes' if r['ok'] else 'NO'} | " + " | ".join(cells) +
-                  f" | {fmt(r['net'], '{:.1f}')} | {fmt(r['copied'])} | {vs} |")
+        cells = [fmt(r.fio[j].mbps, "{:.1f}") if r.fio.get(j) else "-" for j in FIO_JOBS]
+        md.append(f"| {mname} | {'yes' if r.ok else 'NO'} | " + " | ".join(cells) +
+                  f" | {fmt(r.net, '{:.1f}')} | {fmt(r.copied)} | {versus(res, r, REFERENCE.get(mname))} |")
     md.append("")
     md.append("Bytes copied: virtio_bounce's debugfs `bytes_to_device + bytes_from_device` of the scratch "
               "disk for the whole boot; for stock swiotlb/swiotlb-xen the sum of `swiotlb:swiotlb_bounced` "
               "sizes during fio (map-side copies only; swiotlb copies FROM_DEVICE data back at unmap too). "
               "`-` for a stock mode that bounces nothing.")
-    with open(os.path.join(out, "results.md"), "w") as f:
+    return md
+
+
+def write_md(out, name, md):
+    with open(os.path.join(out, name), "w") as f:
         f.write("\n".join(md) + "\n")
-    plot(res, out)
     print("\n".join(md))
+
+
+def write_results(res, out, cfg, quick, args):
+    """DIR/results.md and the plots."""
+    md = header(res, out, cfg, quick, args) + micro_tables(res) + scaling_table(res) + e2e_table(res)
+    plot(res, out)
+    write_md(out, "results.md", md)
+
+# ------------------------------------------------------------- icount.md
+
+
+def icount_row(res, modes, k):
+    cells, tot = [], {}
+    for m in modes:
+        d = res[m].micro.get(k)
+        if d:
+            tot[m] = d.med
+            cells.append(f"{d.map:.0f} / {d.unmap:.0f} ({d.med:.0f}, {d.p10:.0f}..{d.p90:.0f})")
+        else:
+            cells.append("-")
+    delta = f"{tot['vb-on'] - tot['direct']:+.0f}" if "vb-on" in tot and "direct" in tot else "-"
+    return (f"| {k[0]} | {DIRS[k[1]]} | " + " | ".join(cells) + f" | {delta} | "
+            f"{ratio(tot.get('vb-on'), tot.get('direct'))} | {ratio(tot.get('vb-force'), tot.get('swiotlb'))} |")
 
 
 def write_icount(res, out, args):
     """Instructions per map and per unmap (QEMU -icount shift=0)."""
-    md = ["# virtio_bounce: instructions per DMA map and unmap\n"]
-    qv = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    md.append(f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {qv}, TCG with `-icount shift=0`")
-    md.append(f"- command: `{' '.join(['benchmarks/run.py'] + args)}`")
-    md.append("- with `-icount shift=0` the guest clock advances one ns per executed guest "
-              "instruction, so the benchmark's ns per operation are instructions per operation: "
-              "deterministic, unlike TCG wall time. Medians over 15 batches of up to 64 maps then "
-              "their unmaps; spread p10..p90. Copies run the kernel's memcpy (`memcpy_orig`, a "
-              "loop of moves, on this CPU model): about 210 instructions for 512 B, the same on "
-              "both sides of each bounce ratio (see profile-*.md).\n")
-    keys = sorted({k for r in res.values() for k in r["micro"]})
-    modes = [m for m in ("direct", "vb-on", "vb-force", "swiotlb") if m in res]
+    md = ["# virtio_bounce: instructions per DMA map and unmap\n",
+          f"- date: {now()}; {qemu_version()}, TCG with `-icount shift=0`",
+          f"- command: `{command(args)}`",
+          "- with `-icount shift=0` the guest clock advances one ns per executed guest "
+          "instruction, so the benchmark's ns per operation are instructions per operation: "
+          "deterministic, unlike TCG wall time. Medians over 15 batches of up to 64 maps then "
+          "their unmaps; spread p10..p90. Copies run the kernel's memcpy (`memcpy_orig`, a "
+          "loop of moves, on this CPU model): about 210 instructions for 512 B, the same on "
+          "both sides of each bounce ratio (see profile-*.md).\n"]
+    keys = sorted({k for r in res.values() for k in r.micro})
+    modes = [m for m in PLAIN_MODES if m in res]
     md.append("| size | dir | " + " | ".join(f"{m} map / unmap (total, p10..p90)" for m in modes) +
               " | vb-on - direct | vb-on/direct | vb-force/swiotlb |")
     md.append("|" + "---|" * (5 + len(modes)))
-    for k in keys:
-        cells, tot = [], {}
-        for m in modes:
-            d = res[m]["micro"].get(k)
-            if d:
-                tot[m] = d["med"]
-                cells.append(f"{d['map']:.0f} / {d['unmap']:.0f} ({d['med']:.0f}, {d['p10']:.0f}..{d['p90']:.0f})")
-            else:
-                cells.append("-")
-        delta = f"{tot['vb-on'] - tot['direct']:+.0f}" if "vb-on" in tot and "direct" in tot else "-"
-        md.append(f"| {k[0]} | {DIRS[k[1]]} | " + " | ".join(cells) + f" | {delta} | "
-                  f"{ratio(tot.get('vb-on'), tot.get('direct'))} | {ratio(tot.get('vb-force'), tot.get('swiotlb'))} |")
+    md += [icount_row(res, modes, k) for k in keys]
     md.append("")
-    with open(os.path.join(out, "icount.md"), "w") as f:
-        f.write("\n".join(md) + "\n")
-    print("\n".join(md))
+    write_md(out, "icount.md", md)
+
+# ----------------------------------------------------------------- plots
 
 
 def plot(res, out):
@@ -269,19 +357,18 @@ def plot(res, out):
     except ImportError:
         print("matplotlib missing: no plots (make deps installs python3-matplotlib)")
         return
-    for group, modes in (("micro", ["direct", "vb-on", "vb-force", "swiotlb"]),
-                         ("micro-xen", ["xen-swiotlb", "xen-vb-on", "xen-vb-force"])):
-        have = [m for m in modes if m in res and res[m]["micro"]]
+    for group, modes in (("micro", PLAIN_MODES), ("micro-xen", XEN_MODES)):
+        have = [m for m in modes if m in res and res[m].micro]
         if not have:
             continue
         fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
         for ax, d in zip(axes, ("1", "2")):
             for m in have:
-                ks = sorted(k for k in res[m]["micro"] if k[1] == d and k[2] == 1)
+                ks = sorted(k for k in res[m].micro if k[1] == d and k[2] == 1)
                 xs = [k[0] for k in ks]
-                ys = [res[m]["micro"][k]["med"] for k in ks]
-                lo = [res[m]["micro"][k]["med"] - res[m]["micro"][k]["p10"] for k in ks]
-                hi = [res[m]["micro"][k]["p90"] - res[m]["micro"][k]["med"] for k in ks]
+                ys = [res[m].micro[k].med for k in ks]
+                lo = [res[m].micro[k].med - res[m].micro[k].p10 for k in ks]
+                hi = [res[m].micro[k].p90 - res[m].micro[k].med for k in ks]
                 ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=m)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
@@ -295,7 +382,7 @@ def plot(res, out):
         plt.close(fig)
 
 
-def main():
+def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small matrix (3 sizes, 1 thread, short fio)")
     ap.add_argument("--out", default=os.path.join(TOP, "benchmarks", "results"))
@@ -305,38 +392,47 @@ def main():
                          "plain modes, writes DIR/icount.md")
     ap.add_argument("--plot-only", action="store_true",
                     help="redraw the plots from DIR/raw/*.log without booting")
-    a = ap.parse_args()
-    raw = os.path.join(a.out, "raw")
-    if a.plot_only:
-        res = {}
-        for m in MODES:
-            f = os.path.join(raw, m + ".log")
-            if os.path.exists(f):
-                res[m] = dict(micro=parse_micro(open(f, errors="replace").read()))
-        plot(res, a.out)
-        return 0
-    os.makedirs(raw, exist_ok=True)
-    vbtest.INITRD = os.environ.get("VB_INITRD", os.path.join(vbtest.B, "initramfs-bench.cpio.gz"))
+    return ap.parse_args(argv)
+
+
+def plot_only(out):
     res = {}
+    for m in MODES:
+        f = os.path.join(out, "raw", m + ".log")
+        if os.path.exists(f):
+            res[m] = ModeResult(name=m, micro=parse_micro(open(f, errors="replace").read()))
+    plot(res, out)
+    return 0
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    args = sys.argv[1:] if argv is None else argv
+    if a.plot_only:
+        return plot_only(a.out)
+    cfg = BootConfig.from_env(initrd=os.path.join(vbqemu.B, "initramfs-bench.cpio.gz"))
+    raw = os.path.join(a.out, "raw")
     level = "quick" if a.quick else "full"
     modes = a.modes.split(",")
     if a.icount:
-        vbtest.QEMU_EXTRA = ["-icount", "shift=0"]
+        cfg = dataclasses.replace(cfg, qemu_extra=("-icount", "shift=0"))
         level = "icount"
         raw = os.path.join(raw, "icount")
-        os.makedirs(raw, exist_ok=True)
         if a.modes == ",".join(MODES):
-            modes = ["direct", "vb-on", "vb-force", "swiotlb"]
+            modes = PLAIN_MODES
     for m in modes:
         if m not in MODES:
             sys.exit(f"unknown mode {m}; modes: {', '.join(MODES)}")
+    os.makedirs(raw, exist_ok=True)
+    res = {}
+    for m in modes:
         print(f"== {m}", flush=True)
-        res[m] = run_mode(m, level, raw)
+        res[m] = run_mode(cfg, m, level, raw)
     if a.icount:
-        write_icount(res, a.out, sys.argv[1:])
-        return 0 if all(r["micro"] for r in res.values()) else 1
-    write_results(res, a.out, a.quick, sys.argv[1:])
-    return 0 if all(r["ok"] for r in res.values()) else 1
+        write_icount(res, a.out, args)
+        return 0 if all(r.micro for r in res.values()) else 1
+    write_results(res, a.out, cfg, a.quick, args)
+    return 0 if all(r.ok for r in res.values()) else 1
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ fi
 # New files: copy those whose content differs, commit them as one commit.
 changed=0
 while IFS= read -r f; do
+	[ -e "$top/$f" ] || continue	# deleted in the work tree, not yet committed
 	if ! cmp -s "$top/$f" "$K/$f"; then
 		mkdir -p "$(dirname "$K/$f")"
 		cp "$top/$f" "$K/$f"

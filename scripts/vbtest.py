@@ -40,31 +40,19 @@ Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
 Environment: VB_ACCEL (default tcg; e.g. kvm), VB_TIMEOUT (seconds per
 boot, default 240), VB_KERNEL, VB_INITRD, VB_XEN (paths).
 """
+import argparse
 import collections
+import dataclasses
 import hashlib
 import os
 import random
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
+import typing
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-B = os.path.join(TOP, "build")
-WORK = os.path.join(B, "e2e")
-KERNEL = os.environ.get("VB_KERNEL", os.path.join(B, "obj/arch/x86/boot/bzImage"))
-INITRD = os.environ.get("VB_INITRD", os.path.join(B, "initramfs.cpio.gz"))
-XEN = os.environ.get("VB_XEN", os.path.join(B, "xen/xen"))
-ACCEL = os.environ.get("VB_ACCEL", "tcg")
-# Extra QEMU arguments for every boot (benchmarks/run.py --icount sets it).
-QEMU_EXTRA = []
-TIMEOUT = int(os.environ.get("VB_TIMEOUT", "240"))
-# The scenarios below that boot in ~10-40 s wait this long (90 s by default).
-SHORT = TIMEOUT * 90 // 240
-SIZE = 8 << 20          # pattern size: disk half, net payloads
+from vbqemu import B, DEV_NAMES, SIZE, TOP, Boot, BootConfig, BootOptions, same_digest, sha
+import vbqemu
 
 # ---------------------------------------------------------------- results
 
@@ -87,247 +75,54 @@ class Results:
         return ok
 
 
-def sha(b):
-    return hashlib.sha256(b).hexdigest()
+def boot(cfg, name, **opts):
+    """One boot of a scenario; @opts are BootOptions fields."""
+    return vbqemu.boot(cfg, BootOptions(name, **opts))
 
-
-def same_digest(expected, got):
-    """The one comparison every integrity check goes through."""
-    return bool(expected) and bool(got) and expected == got
-
-# ------------------------------------------------------------ host network
-
-
-class NetPeer:
-    """Host end of the virtio-net test on 127.0.0.1:port (guest sends the
-    pattern) and port+1 (host sends its own payload)."""
-
-    def __init__(self, payload):
-        self.payload = payload
-        self.received = None
-        self.t_first = self.t_last = None
-        for _ in range(50):
-            port = random.randint(20000, 40000)
-            try:
-                self.s1 = self._listen(port)
-                self.s2 = self._listen(port + 1)
-                self.port = port
-                break
-            except OSError:
-                continue
-        else:
-            raise RuntimeError("no free port pair on 127.0.0.1")
-        self.t1 = threading.Thread(target=self._rx, daemon=True)
-        self.t2 = threading.Thread(target=self._tx, daemon=True)
-        self.t1.start()
-        self.t2.start()
-
-    @staticmethod
-    def _listen(port):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", port))
-        s.listen(1)
-        s.settimeout(TIMEOUT)
-        return s
-
-    def _rx(self):
-        try:
-            c, _ = self.s1.accept()
-            c.settimeout(TIMEOUT)
-            chunks = []
-            while True:
-                d = c.recv(1 << 16)
-                if not d:
-                    break
-                if self.t_first is None:
-                    self.t_first = time.time()
-                self.t_last = time.time()
-                chunks.append(d)
-            self.received = b"".join(chunks)
-            c.close()
-        except OSError:
-            pass
-
-    def _tx(self):
-        try:
-            c, _ = self.s2.accept()
-            c.sendall(self.payload)
-            c.close()
-        except OSError:
-            pass
-
-    def close(self):
-        self.s1.close()
-        self.s2.close()
-
-# ------------------------------------------------------------------- guest
-
-
-def parse(log):
-    r = {"devs": {}, "sum": {}, "val": {}, "stat": {}, "chunks": [],
-         "v1": {}, "pool": {}, "rebind": [], "done": "VBDONE" in log, "log": log}
-    for line in log.splitlines():
-        line = line.strip("\r")
-        m = re.search(r"(VB[A-Z]+) (.*)$", line)
-        if not m:
-            continue
-        kind, rest = m.group(1), m.group(2).split()
-        if kind == "VBDEV" and len(rest) >= 3:
-            r["devs"][rest[0]] = (rest[1], rest[2])
-            if len(rest) >= 4:
-                r["v1"][rest[0]] = rest[3]
-        elif kind == "VBSUM" and len(rest) >= 2:
-            r["sum"][rest[0]] = rest[1]
-        elif kind == "VBVAL" and len(rest) >= 2:
-            r["val"][rest[0]] = rest[1]
-        elif kind == "VBSTAT" and len(rest) >= 3:
-            r["stat"].setdefault(rest[0], {})[rest[1]] = " ".join(rest[2:])
-        elif kind == "VBCHUNK" and len(rest) >= 5:
-            r["chunks"].append(rest)
-        elif kind == "VBPOOL" and len(rest) >= 4:
-            parse_pool(r["pool"], rest)
-        elif kind == "VBREBIND" and len(rest) >= 2:
-            r["rebind"].append((rest[0], rest[1], rest[2] if len(rest) > 2 else ""))
-    return r
-
-
-def parse_pool(pools, rest):
-    """VBPOOL TAG DEV in_use N | VBPOOL TAG DEV SLOT_SIZE CHUNKS SLOTS_OUT
-    -> pools[TAG][DEV] = {"in_use": N, "rows": [(slot_size, chunks, out)]}"""
-    try:
-        d = pools.setdefault(rest[0], {}).setdefault(rest[1], {"in_use": -1, "rows": []})
-        if rest[2] == "in_use":
-            d["in_use"] = int(rest[3])
-        elif len(rest) >= 5:
-            d["rows"].append(tuple(int(x) for x in rest[2:5]))
-    except ValueError:
-        pass
-
-
-def decisions(log):
-    """dev -> (mode, backend, direct, why) from the dmesg lines."""
-    out = {}
-    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+): ([^\r\n]*)", log):
-        out[m.group(1)] = (m.group(2), m.group(3), m.group(4), m.group(5))
-    return out
-
-
-DEV_NAMES = {"0x0001": "net", "0x0002": "blk", "0x0004": "rng"}
-
-
-def qemu_cmd(kind, cmdline, disk, pattern, port, iommu_platform, legacy=False, msix=True):
-    plat = ",iommu_platform=on,disable-legacy=on" if iommu_platform else ""
-    if legacy:          # legacy-only virtio-pci: no VIRTIO_F_VERSION_1
-        plat = ",disable-modern=on,disable-legacy=off"
-    if not msix:        # INTx only: no per-probe MSI-X vectors
-        plat += ",vectors=0"
-    cmd = ["qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
-           "-accel", ACCEL, "-smp", "2", "-serial", "stdio", "-display", "none"] + QEMU_EXTRA
-    if kind == "iommu":
-        cmd += ["-machine", "q35", "-device", "intel-iommu,intremap=off"]
-    if kind == "xen":
-        # -cpu max crashes a PV dom0 under TCG; qemu64 boots it.
-        cmd += ["-cpu", "qemu64", "-m", "1536",
-                "-kernel", XEN,
-                "-append", "console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
-                           "loglvl=all guest_loglvl=all dom0_max_vcpus=2 noreboot=false",
-                "-initrd", f"{KERNEL} {cmdline.replace(',', ',,')},{INITRD}"]
-    else:
-        cmd += ["-cpu", "max" if ACCEL == "tcg" else "host", "-m", "768",
-                "-kernel", KERNEL, "-initrd", INITRD, "-append", cmdline]
-    cmd += ["-drive", f"if=none,id=d0,file={disk},format=raw,cache=writeback",
-            "-device", f"virtio-blk-pci,drive=d0,addr=0x4{plat}",
-            "-drive", f"if=none,id=d1,file={pattern},format=raw,readonly=on",
-            "-device", f"virtio-blk-pci,drive=d1,addr=0x5{plat}",
-            "-netdev", "user,id=n0,net=10.0.2.0/24,restrict=off",
-            "-device", f"virtio-net-pci,netdev=n0,addr=0x6{plat}",
-            "-device", f"virtio-rng-pci,addr=0x7{plat}"]
-    return cmd
-
-
-def boot(name, kind="plain", vb="on", extra="", tests="blk+net+rng",
-         iommu_platform=False, quiet=False, legacy=False, timeout=None, msix=True):
-    os.makedirs(WORK, exist_ok=True)
-    rnd = random.Random(name + str(time.time()))
-    pattern = os.path.join(WORK, "pattern.img")
-    pbytes = rnd.randbytes(SIZE)
-    with open(pattern, "wb") as f:
-        f.write(pbytes)
-    disk = os.path.join(WORK, f"{name}.disk.img")
-    with open(disk, "wb") as f:
-        f.truncate(2 * SIZE)
-    payload = rnd.randbytes(SIZE // 2)
-    peer = NetPeer(payload)
-    console = "hvc0" if kind == "xen" else "ttyS0"
-    vbarg = f"virtio_bounce={vb} " if vb else ""
-    cmdline = (f"console={console} panic=-1 loglevel=7 {vbarg}{extra} "
-               f"vbtest={tests} vbport={peer.port} vbsize={SIZE}").strip()
-    cmd = qemu_cmd(kind, cmdline, disk, pattern, peer.port, iommu_platform, legacy, msix)
-    logf = os.path.join(WORK, f"{name}.log")
-    t0 = time.time()
-    with open(logf, "wb") as lf:
-        try:
-            subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, timeout=timeout or TIMEOUT, check=False)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-    wall = time.time() - t0
-    peer.t1.join(2)
-    peer.close()
-    with open(logf, "rb") as lf:
-        log = lf.read().decode("utf-8", "replace")
-    with open(disk, "rb") as f:
-        img = f.read()
-    os.unlink(disk)
-    r = parse(log)
-    r.update(name=name, wall=wall, timed_out=timed_out, logf=logf,
-             pattern_sha=sha(pbytes), payload_sha=sha(payload),
-             payload_len=len(payload), net_received=peer.received,
-             net_seconds=(peer.t_last - peer.t_first) if peer.t_first else None,
-             img_sha=(sha(img[:SIZE]), sha(img[SIZE:2 * SIZE])),
-             dec=decisions(log), cmd=cmd, tests=tests.split("+"))
-    if not quiet:
-        print(f"  [{name}] {kind} boot, {wall:.1f}s, log {os.path.relpath(logf, TOP)}", flush=True)
-    return r
-
-
-def devs_of(r, what):
-    return [d for d, (i, _) in r["devs"].items() if DEV_NAMES.get(i) == what]
+# ------------------------------------------------------------------ checks
 
 
 def check_data(res, r):
     """Byte-for-byte checks of everything the guest moved."""
-    n = r["name"]
-    ok = res.check(f"{n}/boot", r["done"] and not r["timed_out"],
-                   f"guest did not finish (timeout={r['timed_out']}), see {r['logf']}")
-    if not ok:
+    if not res.check(f"{r.name}/boot", r.finished,
+                     f"guest did not finish (timeout={r.timed_out}), see {r.logf}"):
         return
-    if "blk" in r["tests"]:
-        p = r["pattern_sha"]
-        res.check(f"{n}/blk-read", same_digest(p, r["sum"].get("blk-pattern-read")),
-                  "guest read of the pattern disk differs")
-        res.check(f"{n}/blk-direct-write", same_digest(p, r["img_sha"][0]),
-                  "host image (O_DIRECT half) differs from the pattern")
-        res.check(f"{n}/blk-direct-readback", same_digest(p, r["sum"].get("blk-direct-read")),
-                  "guest O_DIRECT read-back differs")
-        res.check(f"{n}/blk-cached-write", same_digest(p, r["img_sha"][1]),
-                  "host image (page-cache half) differs from the pattern")
-        res.check(f"{n}/blk-cached-readback", same_digest(p, r["sum"].get("blk-cached-read")),
-                  "guest page-cache read-back differs")
-    if "net" in r["tests"]:
-        got = r["net_received"]
-        res.check(f"{n}/net-tx", got is not None and len(got) == SIZE and
-                  same_digest(r["pattern_sha"], sha(got)),
-                  f"host got {len(got) if got is not None else 'nothing'} bytes, digest differs")
-        res.check(f"{n}/net-rx", r["val"].get("net-rx-bytes") == str(r["payload_len"]) and
-                  same_digest(r["payload_sha"], r["sum"].get("net-rx")),
-                  "guest's copy of the host payload differs")
-    if "rng" in r["tests"]:
-        res.check(f"{n}/rng", r["val"].get("rng-bytes") == "1024" and
-                  r["val"].get("rng-current", "").startswith("virtio_rng"),
-                  f"rng: {r['val'].get('rng-current')} {r['val'].get('rng-bytes')}")
+    if "blk" in r.tests:
+        check_blk(res, r)
+    if "net" in r.tests:
+        check_net(res, r)
+    if "rng" in r.tests:
+        check_rng(res, r)
+
+
+def check_blk(res, r):
+    n, p = r.name, r.pattern_sha
+    res.check(f"{n}/blk-read", same_digest(p, r.sums.get("blk-pattern-read")),
+              "guest read of the pattern disk differs")
+    res.check(f"{n}/blk-direct-write", same_digest(p, r.img_sha[0]),
+              "host image (O_DIRECT half) differs from the pattern")
+    res.check(f"{n}/blk-direct-readback", same_digest(p, r.sums.get("blk-direct-read")),
+              "guest O_DIRECT read-back differs")
+    res.check(f"{n}/blk-cached-write", same_digest(p, r.img_sha[1]),
+              "host image (page-cache half) differs from the pattern")
+    res.check(f"{n}/blk-cached-readback", same_digest(p, r.sums.get("blk-cached-read")),
+              "guest page-cache read-back differs")
+
+
+def check_net(res, r):
+    got = r.net_received
+    res.check(f"{r.name}/net-tx", got is not None and len(got) == SIZE and
+              same_digest(r.pattern_sha, sha(got)),
+              f"host got {len(got) if got is not None else 'nothing'} bytes, digest differs")
+    res.check(f"{r.name}/net-rx", r.vals.get("net-rx-bytes") == str(r.payload_len) and
+              same_digest(r.payload_sha, r.sums.get("net-rx")),
+              "guest's copy of the host payload differs")
+
+
+def check_rng(res, r):
+    res.check(f"{r.name}/rng", r.vals.get("rng-bytes") == "1024" and
+              r.vals.get("rng-current", "").startswith("virtio_rng"),
+              f"rng: {r.vals.get('rng-current')} {r.vals.get('rng-bytes')}")
 
 
 def size_bytes(s):
@@ -335,95 +130,88 @@ def size_bytes(s):
     return int(s[:-1]) << {"K": 10, "M": 20, "G": 30}[s[-1]] if s[-1] in "KMG" else int(s)
 
 
-def stat(r, dev, key):
-    try:
-        return int(r["stat"][dev][key])
-    except (KeyError, ValueError):
-        return -1
-
-
 def check_claimed(res, r, backend, direct):
     """Every virtio device got @backend; 1:1 maps iff @direct."""
-    n = r["name"]
-    vdevs = sorted(r["devs"])
-    bad = [d for d in vdevs if r["dec"].get(d, (None, None))[1] != backend]
+    n = r.name
+    vdevs = sorted(r.devs)
+    bad = [d for d in vdevs if r.decisions.get(d, (None, None))[1] != backend]
     res.check(f"{n}/decision", vdevs and not bad,
-              f"expected backend={backend} for {vdevs}, got {r['dec']}")
-    for what in [w for w in ("blk", "net") if w in r["tests"]]:
-        for d in devs_of(r, what)[:1] if what == "net" else devs_of(r, what):
-            b, dr = stat(r, d, "bounced"), stat(r, d, "direct")
-            if direct and stat(r, d, "bypass") == 1:
+              f"expected backend={backend} for {vdevs}, got {r.decisions}")
+    for what in [w for w in ("blk", "net") if w in r.tests]:
+        for d in r.devs_of(what)[:1] if what == "net" else r.devs_of(what):
+            b, dr = r.stat(d, "bounced"), r.stat(d, "direct")
+            if direct and r.stat(d, "bypass") == 1:
                 # dma_ops_bypass: the DMA core maps 1:1 through dma-direct and
                 # never calls our ops, so nothing may have bounced or grown.
                 res.check(f"{n}/{what}-{d}-bypass", b == 0 and dr == 0 and
-                          stat(r, d, "pool_bytes") == 0 and stat(r, d, "bad_unmaps") == 0,
-                          f"bypass=1 but bounced={b} direct={dr} pool_bytes={stat(r, d, 'pool_bytes')}")
+                          r.stat(d, "pool_bytes") == 0 and r.stat(d, "bad_unmaps") == 0,
+                          f"bypass=1 but bounced={b} direct={dr} pool_bytes={r.stat(d, 'pool_bytes')}")
             elif direct:
-                res.check(f"{n}/{what}-{d}-direct", dr > 0 and stat(r, d, "bad_unmaps") == 0,
-                          f"direct={dr} bounced={b} bypass={stat(r, d, 'bypass')}")
+                res.check(f"{n}/{what}-{d}-direct", dr > 0 and r.stat(d, "bad_unmaps") == 0,
+                          f"direct={dr} bounced={b} bypass={r.stat(d, 'bypass')}")
             else:
                 res.check(f"{n}/{what}-{d}-bounced", b > 0 and dr == 0 and
-                          stat(r, d, "bytes_to_device") > 0 and stat(r, d, "bad_unmaps") == 0,
-                          f"bounced={b} direct={dr} bad_unmaps={stat(r, d, 'bad_unmaps')}")
-            res.check(f"{n}/{what}-{d}-no-leak", stat(r, d, "in_use") >= 0 and
-                      stat(r, d, "fail_oversize") == 0,
-                      f"in_use={stat(r, d, 'in_use')} oversize={stat(r, d, 'fail_oversize')}")
+                          r.stat(d, "bytes_to_device") > 0 and r.stat(d, "bad_unmaps") == 0,
+                          f"bounced={b} direct={dr} bad_unmaps={r.stat(d, 'bad_unmaps')}")
+            res.check(f"{n}/{what}-{d}-no-leak", r.stat(d, "in_use") >= 0 and
+                      r.stat(d, "fail_oversize") == 0,
+                      f"in_use={r.stat(d, 'in_use')} oversize={r.stat(d, 'fail_oversize')}")
 
 # --------------------------------------------------------------- scenarios
 
 
-def sc_on(res):
-    r = boot("on", vb="on")
+def sc_on(res, cfg):
+    r = boot(cfg, "on", vb="on")
     check_data(res, r)
     check_claimed(res, r, "identity", direct=True)
-    res.check("on/dma-ops-bypass", r["stat"] and all(stat(r, d, "bypass") == 1 for d in r["stat"])
-              and r["log"].count("(dma_ops_bypass: the DMA core maps 1:1 as dma-direct)") == len(r["stat"]),
-              f"bypass per device {[stat(r, d, 'bypass') for d in r['stat']]}")
+    res.check("on/dma-ops-bypass", r.stats and all(r.stat(d, "bypass") == 1 for d in r.stats)
+              and r.log.count("(dma_ops_bypass: the DMA core maps 1:1 as dma-direct)") == len(r.stats),
+              f"bypass per device {[r.stat(d, 'bypass') for d in r.stats]}")
 
 
-def sc_force(res):
-    r = boot("force", vb="force")
+def sc_force(res, cfg):
+    r = boot(cfg, "force", vb="force")
     check_data(res, r)
     check_claimed(res, r, "identity", direct=False)
 
 
-def sc_junk(res):
-    r = boot("junk", vb="bogus")
+def sc_junk(res, cfg):
+    r = boot(cfg, "junk", vb="bogus")
     check_data(res, r)
-    res.check("junk/warning", "ignoring 'virtio_bounce=bogus', keeping the default 'virtio_bounce=off" in r["log"],
+    res.check("junk/warning", "ignoring 'virtio_bounce=bogus', keeping the default 'virtio_bounce=off" in r.log,
               "no warning naming the bad value and the default")
-    res.check("junk/stock", r["devs"] and all(v[0] == "off" and v[1] == "none" for v in r["dec"].values())
-              and not r["stat"], f"{r['dec']}")
+    res.check("junk/stock", r.devs and all(v[0] == "off" and v[1] == "none" for v in r.decisions.values())
+              and not r.stats, f"{r.decisions}")
 
 
 SMALLPOOL_MAX = "6M"    # above the smallest max= the kernel accepts
 
 
-def sc_smallpool(res):
+def sc_smallpool(res, cfg):
     # The blk test alone no longer fills a pool that can hold one largest
     # request; two 4 MiB readers and a writer at once do (see progress).
-    r = boot("smallpool", vb=f"force,pool=512K,max={SMALLPOOL_MAX}", tests="blk+net+rng+progress")
+    r = boot(cfg, "smallpool", vb=f"force,pool=512K,max={SMALLPOOL_MAX}", tests="blk+net+rng+progress")
     check_data(res, r)
     check_sums(res, r, "progress-", 10)
-    ex = sum(max(0, stat(r, d, "fail_exhausted")) for d in r["stat"])
-    pools = [stat(r, d, "pool_bytes") for d in r["stat"]]
+    ex = sum(max(0, r.stat(d, "fail_exhausted")) for d in r.stats)
+    pools = [r.stat(d, "pool_bytes") for d in r.stats]
     res.check("smallpool/bounded", pools and all(0 < p <= size_bytes(SMALLPOOL_MAX) for p in pools),
               f"pool_bytes={pools}, max {SMALLPOOL_MAX}")
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
 
 
-def sc_iommu(res):
-    r = boot("iommu", kind="iommu", vb="on", iommu_platform=True)
+def sc_iommu(res, cfg):
+    r = boot(cfg, "iommu", kind="iommu", vb="on", iommu_platform=True)
     check_data(res, r)
     check_claimed(res, r, "parent", direct=False)
-    res.check("iommu/why", all("IOMMU-DMA domain" in v[3] for v in r["dec"].values()) and r["dec"],
-              f"{r['dec']}")
+    res.check("iommu/why", all("IOMMU-DMA domain" in v[3] for v in r.decisions.values()) and r.decisions,
+              f"{r.decisions}")
 
 
 def xen_translated(r):
     """Chunks whose device (machine) address differs from their pseudo-physical one."""
     out = []
-    for c in r["chunks"]:
+    for c in r.chunks:
         try:
             if int(c[1], 16) != int(c[2], 16):
                 out.append(c)
@@ -432,65 +220,65 @@ def xen_translated(r):
     return out
 
 
-def sc_xen_on(res):
-    r = boot("xen-on", kind="xen", vb="on", tests="blk+net+rng+xenstraddle")
+def sc_xen_on(res, cfg):
+    r = boot(cfg, "xen-on", kind="xen", vb="on", tests="blk+net+rng+xenstraddle")
     check_data(res, r)
     check_claimed(res, r, "xen", direct=True)
     res.check("xen-on/translated", len(xen_translated(r)) > 0,
-              f"no chunk with dma != phys: {r['chunks'][:3]}")
+              f"no chunk with dma != phys: {r.chunks[:3]}")
     # A buffer across two machine-contiguous pages goes direct (its bus
     # address); once the second page has another machine frame, it bounces.
     x = re.search(r"VBVAL xen-straddle xen-straddle ops=(\S+) contig_before=(\d) contig_direct=(-?\d) "
-                  r"exchange=(-?\d+) contig_after=(\d) straddle_bounced=(-?\d)", r["log"])
+                  r"exchange=(-?\d+) contig_after=(\d) straddle_bounced=(-?\d)", r.log)
     res.check("xen-on/contiguous-direct", x is not None and x.group(2) == "1" and x.group(3) == "1",
               f"{x.group(0) if x else 'no xen-straddle result'}")
     res.check("xen-on/straddle-bounced", x is not None and x.group(5) == "0" and x.group(6) == "1",
               f"{x.group(0) if x else 'no xen-straddle result'}")
 
 
-def sc_xen_force(res):
-    r = boot("xen-force", kind="xen", vb="force")
+def sc_xen_force(res, cfg):
+    r = boot(cfg, "xen-force", kind="xen", vb="force")
     check_data(res, r)
     check_claimed(res, r, "xen", direct=False)
     res.check("xen-force/translated", len(xen_translated(r)) > 0,
-              f"no chunk with dma != phys: {r['chunks'][:3]}")
+              f"no chunk with dma != phys: {r.chunks[:3]}")
 
 
-def sc_xen_failpool(res):
-    r = boot("xen-failpool", kind="xen", vb="force",
+def sc_xen_failpool(res, cfg):
+    r = boot(cfg, "xen-failpool", kind="xen", vb="force",
              extra="fail_virtio_bounce_chunk=1,100,0,-1")
     check_data(res, r)
-    res.check("xen-failpool/message", "could not build any pool chunk: left to the stock path" in r["log"]
-              and "cannot add a 256 KiB chunk to the xen pool" in r["log"], "no clear message")
-    res.check("xen-failpool/stock", not r["stat"], f"debugfs dirs present: {list(r['stat'])}")
+    res.check("xen-failpool/message", "could not build any pool chunk: left to the stock path" in r.log
+              and "cannot add a 256 KiB chunk to the xen pool" in r.log, "no clear message")
+    res.check("xen-failpool/stock", not r.stats, f"debugfs dirs present: {list(r.stats)}")
 
 
-def sc_xen_growfail(res):
+def sc_xen_growfail(res, cfg):
     # Initial pools (4 devices x 17 chunks of 256 KiB) are built, every
     # later exchange fails.  The fixed pools cannot hold virtio-net's RX
     # ring plus a write-back burst: what they cannot serve must go to
     # swiotlb-xen per mapping (fallback), with I/O intact and no stall.
-    r = boot("xen-growfail", kind="xen", vb="force", tests="blk+net+rng",
+    r = boot(cfg, "xen-growfail", kind="xen", vb="force", tests="blk+net+rng",
              extra=f"fail_virtio_bounce_chunk=1,100,{4 * 17 * (256 << 10) + 1},-1")
     check_data(res, r)
     check_claimed(res, r, "xen", direct=False)
-    fails = sum(max(0, stat(r, d, "grow_failures")) for d in r["stat"])
-    warned = len(re.findall(r"cannot add a \d+ KiB chunk to the xen pool", r["log"]))
-    res.check("xen-growfail/said-once", fails > 0 and 0 < warned <= len(r["stat"]),
-              f"grow_failures={fails}, warnings={warned} for {len(r['stat'])} devices")
-    fb = {d: stat(r, d, "fallback") for d in r["stat"]}
+    fails = sum(max(0, r.stat(d, "grow_failures")) for d in r.stats)
+    warned = len(re.findall(r"cannot add a \d+ KiB chunk to the xen pool", r.log))
+    res.check("xen-growfail/said-once", fails > 0 and 0 < warned <= len(r.stats),
+              f"grow_failures={fails}, warnings={warned} for {len(r.stats)} devices")
+    fb = {d: r.stat(d, "fallback") for d in r.stats}
     fb_said = len(re.findall(r"mapping it through the device's previous DMA path \(xen_swiotlb_map_page\)",
-                             r["log"]))
+                             r.log))
     res.check("xen-growfail/fallback-to-swiotlb-xen",
               sum(fb.values()) > 0 and 0 < fb_said <= sum(1 for v in fb.values() if v > 0),
               f"fallback maps per device {fb}, messages {fb_said}")
     res.check("xen-growfail/no-failed-maps",
-              all(stat(r, d, "fail_exhausted") == 0 for d in r["stat"]),
-              f"fail_exhausted per device {[stat(r, d, 'fail_exhausted') for d in r['stat']]}")
+              all(r.stat(d, "fail_exhausted") == 0 for d in r.stats),
+              f"fail_exhausted per device {[r.stat(d, 'fail_exhausted') for d in r.stats]}")
 
 
-def sc_xen_stock(res):
-    r = boot("xen-stock", kind="xen", vb="off")
+def sc_xen_stock(res, cfg):
+    r = boot(cfg, "xen-stock", kind="xen", vb="off")
     check_data(res, r)
 
 
@@ -507,47 +295,42 @@ def bad_lines(log):
 
 
 def check_clean_log(res, r):
-    bad = bad_lines(r["log"])
-    res.check(f"{r['name']}/clean-log", not bad, "\n    " + "\n    ".join(bad[:8]))
-
-
-def with_tests(r, *more):
-    """@r as if the guest had also run @more (done inside another test)."""
-    return dict(r, tests=r["tests"] + list(more))
+    bad = bad_lines(r.log)
+    res.check(f"{r.name}/clean-log", not bad, "\n    " + "\n    ".join(bad[:8]))
 
 
 def sums_like(r, prefix):
-    return {k: v for k, v in r["sum"].items() if k.startswith(prefix)}
+    return {k: v for k, v in r.sums.items() if k.startswith(prefix)}
 
 
 def check_sums(res, r, prefix, at_least):
     """Every VBSUM named @prefix* is the pattern's, and there are enough."""
     got = sums_like(r, prefix)
-    bad = {k: v[:12] for k, v in got.items() if not same_digest(r["pattern_sha"], v)}
-    res.check(f"{r['name']}/{prefix.rstrip('-')}-data", len(got) >= at_least and not bad,
+    bad = {k: v[:12] for k, v in got.items() if not same_digest(r.pattern_sha, v)}
+    res.check(f"{r.name}/{prefix.rstrip('-')}-data", len(got) >= at_least and not bad,
               f"{len(got)} digests (want >= {at_least}), differing: {bad}")
 
 
-def sc_legacy(res):
+def sc_legacy(res, cfg):
     # Legacy-only virtio-pci: VIRTIO_F_VERSION_1 is never negotiated.
-    r = boot("legacy", vb="force", legacy=True, timeout=SHORT)
+    r = boot(cfg, "legacy", vb="force", legacy=True, timeout=cfg.short)
     check_data(res, r)
-    res.check("legacy/devices-are-legacy", r["v1"] and all(v == "v1=0" for v in r["v1"].values()),
-              f"VERSION_1 per device {r['v1']}")
+    res.check("legacy/devices-are-legacy", r.v1 and all(v == "v1=0" for v in r.v1.values()),
+              f"VERSION_1 per device {r.v1}")
     check_claimed(res, r, "identity", direct=False)
     check_clean_log(res, r)
 
 
-def sc_unknown_swiotlb(res):
+def sc_unknown_swiotlb(res, cfg):
     # iommu=unknown picks the parent backend; under swiotlb=force the parent
     # (dma-direct) would put each chunk in a swiotlb slot that is never synced.
-    r = boot("unknown-swiotlb", vb="on,iommu=unknown", extra="swiotlb=force",
-             iommu_platform=True, timeout=SHORT)
+    r = boot(cfg, "unknown-swiotlb", vb="on,iommu=unknown", extra="swiotlb=force",
+             iommu_platform=True, timeout=cfg.short)
     check_data(res, r)
-    res.check("unknown-swiotlb/message", re.search(r"bounced by swiotlb", r["log"]) is not None,
-              f"no 'bounced by swiotlb' message; decisions {r['dec']}")
-    res.check("unknown-swiotlb/stock", r["devs"] and not r["stat"],
-              f"debugfs dirs present: {list(r['stat'])}")
+    res.check("unknown-swiotlb/message", re.search(r"bounced by swiotlb", r.log) is not None,
+              f"no 'bounced by swiotlb' message; decisions {r.decisions}")
+    res.check("unknown-swiotlb/stock", r.devs and not r.stats,
+              f"debugfs dirs present: {list(r.stats)}")
     check_clean_log(res, r)
 
 
@@ -556,11 +339,11 @@ SYNC_RE = re.compile(r"VBVAL sync sync need_sync=(?P<need_sync>-?\d+) for_cpu=(?
                      r"unmap=(?P<unmap>\S+) map_page=(?P<map_page>\S+)")
 
 
-def sc_sync(res):
-    r = boot("sync", vb="force", tests="sync+rng", timeout=SHORT)
+def sc_sync(res, cfg):
+    r = boot(cfg, "sync", vb="force", tests="sync+rng", timeout=cfg.short)
     check_data(res, r)
     check_clean_log(res, r)
-    m = SYNC_RE.search(r["log"])
+    m = SYNC_RE.search(r.log)
     f = m.groupdict() if m else {}
     line = m.group(0) if m else "no sync result"
     res.check("sync/claimed", f.get("map_page") == "vb_map_page", line)
@@ -573,51 +356,51 @@ def count_lines(log, pattern):
     return len(re.findall(pattern, log))
 
 
-def sc_rebind(res):
-    r = boot("rebind", vb="force", tests="rebind+blk+net+rng", timeout=SHORT)
+def sc_rebind(res, cfg):
+    r = boot(cfg, "rebind", vb="force", tests="rebind+blk+net+rng", timeout=cfg.short)
     check_data(res, r)
     check_claimed(res, r, "identity", direct=False)
     check_clean_log(res, r)
     check_sums(res, r, "rebind-vdb-", 2)
     check_sums(res, r, "rebind-vda-", 1)
-    rb = r["rebind"]
+    rb = r.rebinds
     res.check("rebind/rebound", len(rb) == 12 and all(b and b == a for _, b, a in rb),
               f"{len(rb)} rebinds (want 12), driver before/after: {rb}")
     for d, n in sorted(collections.Counter(d for d, _, _ in rb).items()):
-        dec = count_lines(r["log"], rf"virtio_bounce: {d}: mode=force backend=identity ")
-        rel = count_lines(r["log"], rf"virtio_bounce: {d}: released")
+        dec = count_lines(r.log, rf"virtio_bounce: {d}: mode=force backend=identity ")
+        rel = count_lines(r.log, rf"virtio_bounce: {d}: released")
         res.check(f"rebind/{d}-claimed-per-bind", dec == n + 1 and rel == n,
                   f"{n} rebinds: {dec} decision lines (want {n + 1}), {rel} 'released' (want {n})")
 
 
 def check_pools_idle(res, r, tag):
     """Once the caches are flushed, slots_out is exactly what is mapped."""
-    pools = r["pool"].get(tag, {})
-    blk = set(devs_of(r, "blk"))
-    res.check(f"{r['name']}/pool-dump", pools and set(pools) == set(r["stat"]),
-              f"pool dumps for {sorted(pools)}, claimed {sorted(r['stat'])}")
+    pools = r.pools.get(tag, {})
+    blk = set(r.devs_of("blk"))
+    res.check(f"{r.name}/pool-dump", pools and set(pools) == set(r.stats),
+              f"pool dumps for {sorted(pools)}, claimed {sorted(r.stats)}")
     for d, p in sorted(pools.items()):
-        out = sum(o for _, _, o in p["rows"])
-        rows = [(sz, o) for sz, _, o in p["rows"] if o]
-        ok = out == p["in_use"] and (d not in blk or p["in_use"] == 0)
-        res.check(f"{r['name']}/{d}-slots-out", ok,
-                  f"slots_out total {out} (by class {rows}), in_use {p['in_use']}")
+        out = sum(o for _, _, o in p.rows)
+        rows = [(sz, o) for sz, _, o in p.rows if o]
+        ok = out == p.in_use and (d not in blk or p.in_use == 0)
+        res.check(f"{r.name}/{d}-slots-out", ok,
+                  f"slots_out total {out} (by class {rows}), in_use {p.in_use}")
 
 
-def sc_cpuhp(res):
+def sc_cpuhp(res, cfg):
     # CPU 1 goes offline/online while the blk test runs (in the background).
-    r = boot("cpuhp", vb="force", tests="net+cpuhp+rng", timeout=SHORT)
-    check_data(res, with_tests(r, "blk"))
-    check_claimed(res, with_tests(r, "blk"), "identity", direct=False)
+    r = boot(cfg, "cpuhp", vb="force", tests="net+cpuhp+rng", timeout=cfg.short)
+    check_data(res, r.with_tests("blk"))
+    check_claimed(res, r.with_tests("blk"), "identity", direct=False)
     check_clean_log(res, r)
-    res.check("cpuhp/cycles", r["val"].get("cpuhp-cycles", "0").isdigit() and
-              int(r["val"].get("cpuhp-cycles", "0")) >= 3 and r["val"].get("cpuhp-cpu1-online") == "0",
-              f"cycles {r['val'].get('cpuhp-cycles')}, cpu1 online at the end {r['val'].get('cpuhp-cpu1-online')}")
+    res.check("cpuhp/cycles", r.vals.get("cpuhp-cycles", "0").isdigit() and
+              int(r.vals.get("cpuhp-cycles", "0")) >= 3 and r.vals.get("cpuhp-cpu1-online") == "0",
+              f"cycles {r.vals.get('cpuhp-cycles')}, cpu1 online at the end {r.vals.get('cpuhp-cpu1-online')}")
     # Negative control: the same check on a dump taken while the net
     # device was still sending must see the slots CPU 0 caches.
-    busy = r["pool"].get("cpuhp-busy", {})
-    net = devs_of(r, "net")
-    extra = {d: sum(o for _, _, o in busy[d]["rows"]) - busy[d]["in_use"]
+    busy = r.pools.get("cpuhp-busy", {})
+    net = r.devs_of("net")
+    extra = {d: sum(o for _, _, o in busy[d].rows) - busy[d].in_use
              for d in net if d in busy}
     res.check("cpuhp/busy-net-detected", net and len(extra) == len(net) and
               all(v > 0 for v in extra.values()),
@@ -629,8 +412,19 @@ FAIL_END = re.compile(r"vbfail: END (virtio\d+) (\d+) injected=(\d) err=(\d+) st
 VB_UNCLAIMED_MSG = re.compile(r"virtio_bounce: .*(not claimed|could not|cannot)")
 
 
+class FailTry(typing.NamedTuple):
+    """One bind with the n-th fault point failing (vbfail: BEGIN .. END)."""
+    dev: str
+    n: int
+    injected: bool
+    err: int
+    state: str          # claimed, stock or unbound
+    ops: str            # "map_page=..." when the guest could tell
+    seg: list[str]      # the kernel lines of the try
+
+
 def fail_tries(log):
-    """[(dev, n, injected, err, state, map_page, kernel lines of the try)]"""
+    """[FailTry] in the order the guest made them."""
     out, seg = [], []
     for line in log.splitlines():
         if re.search(r"vbfail: BEGIN ", line):
@@ -639,7 +433,7 @@ def fail_tries(log):
         m = FAIL_END.search(line)
         if m:
             dev, n, inj, err, state, ops = m.groups()
-            out.append((dev, int(n), inj == "1", int(err), state, ops, seg))
+            out.append(FailTry(dev, int(n), inj == "1", int(err), state, ops, seg))
             seg = []
         else:
             seg.append(line)
@@ -665,42 +459,45 @@ def fail_outcome(t):
     return state, state == "claimed" and ours
 
 
-def sc_failattach(res):
+def check_fail_device(res, n, dev, mine):
+    """Every fault point tried on @dev left it in a good state."""
+    outcomes, bad = collections.Counter(), []
+    for t in mine:
+        what, ok = fail_outcome(t)
+        outcomes[what] += 1
+        if not ok:
+            bad.append(f"fault {t.n}: {what} {t.ops} err={t.err}:\n      " +
+                       "\n      ".join(l.strip() for l in t.seg[-5:]))
+    print(f"  [{n}] {dev}: {len(mine)} fault points tried, last injected={mine[-1].injected}, "
+          f"outcomes {dict(outcomes)}", flush=True)
+    res.check(f"{n}/{dev}-every-fault-handled", not bad,
+              f"{len(bad)} of {len(mine)} tries left the device in a bad state or said nothing; first:\n    "
+              + "\n    ".join(bad[:3]))
+    res.check(f"{n}/{dev}-all-points-reached", not mine[-1].injected,
+              f"stopped at the cap ({len(mine)} tries) with faults still being injected")
+
+
+def sc_failattach(res, cfg):
     # INTx (vectors=0): failed MSI-X setups trip genirq's own warnings
     # (remove_proc_entry 'smp_affinity'), which are not ours to test.
-    r = boot("failattach", vb="force", tests="failattach", msix=False)
+    r = boot(cfg, "failattach", vb="force", tests="failattach", msix=False)
     n = "failattach"
-    res.check(f"{n}/boot", r["done"] and not r["timed_out"], f"timeout={r['timed_out']}, see {r['logf']}")
+    res.check(f"{n}/boot", r.done and not r.timed_out, f"timeout={r.timed_out}, see {r.logf}")
     check_clean_log(res, r)
-    res.check(f"{n}/fault-injection-available", r["val"].get("failattach-failslab") == "1",
+    res.check(f"{n}/fault-injection-available", r.vals.get("failattach-failslab") == "1",
               "no /sys/kernel/debug/failslab: only fail_virtio_bounce_chunk faults were injected")
-    tries = fail_tries(r["log"])
-    for dev in sorted({t[0] for t in tries}):
-        mine = [t for t in tries if t[0] == dev]
-        outcomes, bad = collections.Counter(), []
-        for t in mine:
-            what, ok = fail_outcome(t)
-            outcomes[what] += 1
-            if not ok:
-                bad.append(f"fault {t[1]}: {what} {t[5]} err={t[3]}:\n      " +
-                           "\n      ".join(l.strip() for l in t[6][-5:]))
-        print(f"  [{n}] {dev}: {len(mine)} fault points tried, last injected={mine[-1][2]}, "
-              f"outcomes {dict(outcomes)}", flush=True)
-        res.check(f"{n}/{dev}-every-fault-handled", not bad,
-                  f"{len(bad)} of {len(mine)} tries left the device in a bad state or said nothing; first:\n    "
-                  + "\n    ".join(bad[:3]))
-        res.check(f"{n}/{dev}-all-points-reached", not mine[-1][2],
-                  f"stopped at the cap ({len(mine)} tries) with faults still being injected")
-    print(f"  [{n}] resets after a failed probe: rng {r['val'].get('failattach-virtio_rng-resets')}, "
-          f"vdb {r['val'].get('failattach-virtio_blk-resets')}", flush=True)
-    res.check(f"{n}/tried", len({t[0] for t in tries}) >= 2, f"tries for {sorted({t[0] for t in tries})}")
-    res.check(f"{n}/final-claimed", r["val"].get("failattach-virtio_rng-final") == "claimed" and
-              r["val"].get("failattach-virtio_blk-final") == "claimed",
-              f"rng {r['val'].get('failattach-virtio_rng-final')}, vdb {r['val'].get('failattach-virtio_blk-final')}")
-    res.check(f"{n}/rng", r["val"].get("rng-bytes") == "1024" and
-              r["val"].get("rng-current", "").startswith("virtio_rng"),
-              f"rng: {r['val'].get('rng-current')} {r['val'].get('rng-bytes')}")
-    res.check(f"{n}/vdb-data", same_digest(r["pattern_sha"], r["sum"].get("failattach-vdb")),
+    tries = fail_tries(r.log)
+    devs = sorted({t.dev for t in tries})
+    for dev in devs:
+        check_fail_device(res, n, dev, [t for t in tries if t.dev == dev])
+    print(f"  [{n}] resets after a failed probe: rng {r.vals.get('failattach-virtio_rng-resets')}, "
+          f"vdb {r.vals.get('failattach-virtio_blk-resets')}", flush=True)
+    res.check(f"{n}/tried", len(devs) >= 2, f"tries for {devs}")
+    res.check(f"{n}/final-claimed", r.vals.get("failattach-virtio_rng-final") == "claimed" and
+              r.vals.get("failattach-virtio_blk-final") == "claimed",
+              f"rng {r.vals.get('failattach-virtio_rng-final')}, vdb {r.vals.get('failattach-virtio_blk-final')}")
+    check_rng(res, r)
+    res.check(f"{n}/vdb-data", same_digest(r.pattern_sha, r.sums.get("failattach-vdb")),
               "vdb read after the last bind differs from the pattern")
 
 
@@ -716,23 +513,23 @@ def refused_param(log):
     return lines if any("ignoring 'virtio_bounce=" in l for l in lines) else []
 
 
-def sc_progress(res):
+def sc_progress(res, cfg):
     # A pool far smaller than two readers' and a writer's requests.
-    r = boot("progress", vb=f"force,pool=256K,max={PROGRESS_MAX}", tests="progress",
-             timeout=TIMEOUT * 180 // 240)
+    r = boot(cfg, "progress", vb=f"force,pool=256K,max={PROGRESS_MAX}", tests="progress",
+             timeout=cfg.scaled(180))
     check_data(res, r)
-    res.check("progress/accepted", not refused_param(r["log"]), "\n    ".join(refused_param(r["log"])))
+    res.check("progress/accepted", not refused_param(r.log), "\n    ".join(refused_param(r.log)))
     check_claimed(res, r, "identity", direct=False)
     check_clean_log(res, r)
     check_sums(res, r, "progress-", 10)
-    res.check("progress/vda-image", same_digest(r["pattern_sha"], r["img_sha"][0]),
+    res.check("progress/vda-image", same_digest(r.pattern_sha, r.img_sha[0]),
               "host image of vda differs from the pattern")
-    pools = {d: stat(r, d, "pool_bytes") for d in r["stat"]}
+    pools = {d: r.stat(d, "pool_bytes") for d in r.stats}
     res.check("progress/bounded", pools and all(0 < p <= size_bytes(PROGRESS_MAX) for p in pools.values()),
               f"pool_bytes {pools}, max {PROGRESS_MAX}")
 
 
-def sc_negative(res):
+def sc_negative(res, cfg):
     """Negative controls: the checks above must be able to fail."""
     good = sha(b"virtio_bounce")
     bad = hashlib.sha256(b"virtio_bounce").digest()
@@ -743,10 +540,10 @@ def sc_negative(res):
     ref = sha(bytes(data))
     data[SIZE // 2] ^= 0x01          # one flipped bit in 8 MiB
     res.check("negative/one-corrupt-byte-detected", not same_digest(ref, sha(bytes(data))))
-    fake = {"name": "neg", "done": True, "timed_out": False, "logf": "-",
-            "tests": ["blk"], "pattern_sha": ref, "img_sha": (ref, "0" * 64),
-            "sum": {"blk-pattern-read": ref, "blk-direct-read": ref,
-                    "blk-cached-read": ref}}
+    fake = Boot(name="neg", done=True, timed_out=False, logf="-",
+                tests=["blk"], pattern_sha=ref, img_sha=(ref, "0" * 64),
+                sums={"blk-pattern-read": ref, "blk-direct-read": ref,
+                      "blk-cached-read": ref})
     sub = Results(label="  control (one corruption to catch): ")
     check_data(sub, fake)
     res.check("negative/check_data-reports-corrupt-image", sub.failed == 1 and sub.passed == 5,
@@ -769,17 +566,25 @@ def section(log, begin, end):
     return "\n".join(out) + "\n"
 
 
-def trace_run(outdir):
+@dataclasses.dataclass
+class Trace:
+    boot: Boot
+    outputs: dict[str, str]     # vb_trace.py subcommand -> its output
+    png: str
+    vdb: str | None             # the pattern disk's virtio device
+
+
+def trace_run(cfg, outdir):
     """Boot with force, trace 100 x 4096 B and 50 x 512 B O_DIRECT reads
     of /dev/vdb, and run every vb_trace.py subcommand over the trace."""
-    r = boot("trace", vb="force", tests="trace")
+    r = boot(cfg, "trace", vb="force", tests="trace")
     os.makedirs(outdir, exist_ok=True)
     ev = os.path.join(outdir, "events.txt")
     gr = os.path.join(outdir, "graph.txt")
     with open(ev, "w") as f:
-        f.write(section(r["log"], "VBTRACE-BEGIN", "VBTRACE-END"))
+        f.write(section(r.log, "VBTRACE-BEGIN", "VBTRACE-END"))
     with open(gr, "w") as f:
-        f.write(section(r["log"], "VBGRAPH-BEGIN", "VBGRAPH-END"))
+        f.write(section(r.log, "VBGRAPH-BEGIN", "VBGRAPH-END"))
     png = os.path.join(outdir, "occupancy.png")
     if os.path.exists(png):
         os.unlink(png)
@@ -792,9 +597,8 @@ def trace_run(outdir):
         outs[name] = p.stdout + p.stderr
         with open(os.path.join(outdir, name + ".txt"), "w") as f:
             f.write(outs[name])
-    blk = sorted(devs_of(r, "blk"))
-    r["vdb"] = blk[1] if len(blk) > 1 else None
-    return r, outs, png
+    blk = sorted(r.devs_of("blk"))
+    return Trace(r, outs, png, blk[1] if len(blk) > 1 else None)
 
 
 def dev_block(text, dev):
@@ -808,46 +612,53 @@ def dev_block(text, dev):
     return "\n".join(out)
 
 
-def sc_trace(res):
-    r, o, png = trace_run(os.path.join(WORK, "trace"))
-    n = "trace"
-    if not res.check(f"{n}/boot", r["done"] and not r["timed_out"], f"see {r['logf']}"):
+def sc_trace(res, cfg):
+    t = trace_run(cfg, os.path.join(cfg.workdir, "trace"))
+    r, o, vdb = t.boot, t.outputs, t.vdb
+    if not res.check("trace/boot", r.finished, f"see {r.logf}"):
         return
-    vdb = r["vdb"]
-    res.check(f"{n}/workload", r["val"].get("trace-reads-4096") == "100" and
-              r["val"].get("trace-reads-512") == "50", f"{r['val']}")
+    res.check("trace/workload", r.vals.get("trace-reads-4096") == "100" and
+              r.vals.get("trace-reads-512") == "50", f"{r.vals}")
     h = dev_block(o["hist"], vdb or "?")
-    res.check(f"{n}/hist-4096", re.search(r"^\s+4096\s+100\s", h, re.M) is not None,
+    res.check("trace/hist-4096", re.search(r"^\s+4096\s+100\s", h, re.M) is not None,
               f"no '4096 100' for {vdb} in:\n{o['hist']}")
-    res.check(f"{n}/hist-512", re.search(r"^\s+512\s+50\s", h, re.M) is not None,
+    res.check("trace/hist-512", re.search(r"^\s+512\s+50\s", h, re.M) is not None,
               f"no '512 50' for {vdb}")
     m = re.search(rf"^{vdb}\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)%", o["ratio"], re.M) if vdb else None
-    res.check(f"{n}/ratio", m is not None and m.group(1) == m.group(2) and m.group(3) == "0"
+    res.check("trace/ratio", m is not None and m.group(1) == m.group(2) and m.group(3) == "0"
               and m.group(4) == "100.0" and int(m.group(1)) >= 3 * 150,
               f"ratio output:\n{o['ratio']}")
-    rows = [l.split() for l in o["cache"].splitlines() if vdb and l.startswith(vdb + " ")]
-    maps = sum(int(x[2]) for x in rows)
-    miss = sum(int(x[3]) for x in rows)
-    # Every map of this workload (<= 4 KiB) goes through the per-CPU caches.
-    res.check(f"{n}/cache", rows and m is not None and maps == int(m.group(2)) and 0 <= miss <= maps
-              and all(x[5].endswith("%") for x in rows),
-              f"cache output:\n{o['cache']}")
+    check_trace_cache(res, o["cache"], vdb, int(m.group(2)) if m else None)
     lm = re.search(r"^vb_map_page\s+(\d+)", o["latency"], re.M)
     lu = re.search(r"^vb_unmap_page\s+(\d+)", o["latency"], re.M)
-    res.check(f"{n}/latency", lm and lu and int(lm.group(1)) >= 300 and int(lu.group(1)) >= 300,
+    res.check("trace/latency", lm and lu and int(lm.group(1)) >= 300 and int(lu.group(1)) >= 300,
               f"latency output:\n{o['latency'][:600]}")
+    check_trace_occupancy(res, o["occupancy"], vdb, t.png)
+
+
+def check_trace_cache(res, out, vdb, bounced_maps):
+    """Every map of this workload (<= 4 KiB) goes through the per-CPU caches."""
+    rows = [l.split() for l in out.splitlines() if vdb and l.startswith(vdb + " ")]
+    maps = sum(int(x[2]) for x in rows)
+    miss = sum(int(x[3]) for x in rows)
+    res.check("trace/cache", rows and bounced_maps is not None and maps == bounced_maps
+              and 0 <= miss <= maps and all(x[5].endswith("%") for x in rows),
+              f"cache output:\n{out}")
+
+
+def check_trace_occupancy(res, out, vdb, png):
     ok = os.path.exists(png) and os.path.getsize(png) > 1000 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
-    fin = re.search(rf"^{vdb}: \d+ events, peak (\d+) bytes in bounce slots, final (\d+)", o["occupancy"], re.M) if vdb else None
-    res.check(f"{n}/occupancy", ok and fin is not None and fin.group(2) == "0" and int(fin.group(1)) >= 4096,
-              f"png ok={ok}, output:\n{o['occupancy']}")
+    fin = re.search(rf"^{vdb}: \d+ events, peak (\d+) bytes in bounce slots, final (\d+)", out, re.M) if vdb else None
+    res.check("trace/occupancy", ok and fin is not None and fin.group(2) == "0" and int(fin.group(1)) >= 4096,
+              f"png ok={ok}, output:\n{out}")
 
 
-def trace_cmd(outdir):
-    r, o, png = trace_run(outdir)
+def trace_cmd(cfg, outdir):
+    t = trace_run(cfg, outdir)
     for k in ("ratio", "hist", "cache", "latency", "occupancy"):
-        print(f"== vb_trace.py {k}\n{o[k]}")
+        print(f"== vb_trace.py {k}\n{t.outputs[k]}")
     print(f"trace files in {outdir}")
-    return 0 if r["done"] else 1
+    return 0 if t.boot.done else 1
 
 
 SCENARIOS = {
@@ -873,53 +684,71 @@ SCENARIOS = {
 }
 
 
-def demo():
-    r = boot("demo", vb="on", tests="blk+net+rng")
-    print("\n== virtio_bounce demo: kernel", re.search(r"Linux version (\S+)", r["log"]).group(1)
-          if re.search(r"Linux version (\S+)", r["log"]) else "?")
-    print("== command line:", next((l.split("Command line: ", 1)[1].strip() for l in r["log"].splitlines()
+DEMO_KEYS = ["mode", "backend", "bypass", "maps", "direct", "fallback", "bounced", "bytes_to_device",
+             "bytes_from_device", "cache_hits", "cache_misses", "pool_bytes", "hiwater_bytes"]
+
+
+def demo(cfg):
+    r = boot(cfg, "demo", vb="on", tests="blk+net+rng")
+    kver = re.search(r"Linux version (\S+)", r.log)
+    print("\n== virtio_bounce demo: kernel", kver.group(1) if kver else "?")
+    print("== command line:", next((l.split("Command line: ", 1)[1].strip() for l in r.log.splitlines()
                                     if "Command line: " in l), "?"))
     print("== decisions (dmesg):")
-    for line in r["log"].splitlines():
+    for line in r.log.splitlines():
         if "virtio_bounce" in line and "VBSTAT" not in line:
             print("  ", line.strip())
     print("== per device (debugfs /sys/kernel/debug/virtio_bounce/<dev>/stats):")
-    keys = ["mode", "backend", "bypass", "maps", "direct", "fallback", "bounced", "bytes_to_device",
-            "bytes_from_device", "cache_hits", "cache_misses", "pool_bytes", "hiwater_bytes"]
-    print("  %-8s %-5s " % ("dev", "kind") + " ".join("%s" % k for k in keys))
-    for d in sorted(r["stat"]):
-        kind = DEV_NAMES.get(r["devs"].get(d, ("?",))[0], "?")
-        print("  %-8s %-5s " % (d, kind) + " ".join(str(r["stat"][d].get(k, "-")) for k in keys))
+    print("  %-8s %-5s " % ("dev", "kind") + " ".join(DEMO_KEYS))
+    for d in sorted(r.stats):
+        kind = DEV_NAMES.get(r.devs.get(d, ("?",))[0], "?")
+        print("  %-8s %-5s " % (d, kind) + " ".join(str(r.stats[d].get(k, "-")) for k in DEMO_KEYS))
     res = Results()
     check_data(res, r)
     print(f"demo: {res.passed} passed, {res.failed} failed")
     return 0 if res.failed == 0 else 1
 
 
-def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    if argv[1] == "list":
+def e2e_cmd(cfg, names):
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        print(f"unknown scenario {unknown[0]}; try: {' '.join(SCENARIOS)}")
+        return 2
+    res = Results()
+    for n in names:
+        SCENARIOS[n](res, cfg)
+    print(f"e2e: {res.passed} passed, {res.failed} failed")
+    return 0 if res.failed == 0 else 1
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(prog="vbtest.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", metavar="{e2e,demo,trace,list}")
+    e2e = sub.add_parser("e2e", help="run scenarios (default: all)")
+    e2e.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    sub.add_parser("demo", help="boot once with virtio_bounce=on and show what it did")
+    trace = sub.add_parser("trace", help="boot (force), trace a workload, run vb_trace.py")
+    trace.add_argument("outdir", nargs="?", default=os.path.join(B, "trace"), metavar="OUTDIR")
+    sub.add_parser("list", help="list the scenarios")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    cfg = BootConfig.from_env()
+    if a.command == "list":
         print("\n".join(SCENARIOS))
         return 0
-    if argv[1] == "demo":
-        return demo()
-    if argv[1] == "trace":
-        return trace_cmd(argv[2] if len(argv) > 2 else os.path.join(B, "trace"))
-    if argv[1] == "e2e":
-        names = argv[2:] or list(SCENARIOS)
-        res = Results()
-        for n in names:
-            if n not in SCENARIOS:
-                print(f"unknown scenario {n}; try: {' '.join(SCENARIOS)}")
-                return 2
-            SCENARIOS[n](res)
-        print(f"e2e: {res.passed} passed, {res.failed} failed")
-        return 0 if res.failed == 0 else 1
+    if a.command == "demo":
+        return demo(cfg)
+    if a.command == "trace":
+        return trace_cmd(cfg, a.outdir)
+    if a.command == "e2e":
+        return e2e_cmd(cfg, a.scenarios or list(SCENARIOS))
     print(__doc__)
-    return 2
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio side of virtio_bounce: gather what the policy needs to know
- * about a virtio device and hand its DMA device to kernel/dma.
+ * virtio side of virtio_bounce: tell kernel/dma what only virtio knows
+ * about a device (its features, its transport) and hand it the device.
  *
  * Called from virtio_dev_probe() once features are negotiated (modern and
  * legacy devices alike), before the driver probes and creates its
@@ -10,13 +10,9 @@
  * mappings that our ops could not undo.
  */
 #include <linux/device.h>
-#include <linux/dma-direct.h>
-#include <linux/dma-map-ops.h>
-#include <linux/iommu-dma.h>
 #include <linux/virtio.h>
 #include <linux/virtio_bounce.h>
 #include <linux/virtio_config.h>
-#include <xen/xen.h>
 
 /*
  * Transports whose DMA device is a function of their own, used by this
@@ -42,28 +38,17 @@ static bool vb_dma_dev_own(struct device *dma_dev)
 void virtio_bounce_attach(struct virtio_device *vdev)
 {
 	struct device *dma_dev = vdev->dev.parent;
-	struct vb_policy_in in = {};
+	struct vb_attach_info info = {
+		.name = dev_name(&vdev->dev),
+		.access_platform = virtio_has_feature(vdev,
+						      VIRTIO_F_ACCESS_PLATFORM),
+	};
 	int err;
 
 	if (!dma_dev || vb_claimed_by(dma_dev, vdev))
 		return;
-	in.xen_pv = xen_pv_domain();
-	/*
-	 * Only ask: under Xen, per-device DMA ops on a virtio device's DMA
-	 * device are the grant ops that virtio_features_ok() had
-	 * xen_virtio_restricted_mem_acc() install (calling that again would
-	 * set them up twice: "Xen grant DMA data is already created").
-	 */
-	in.foreign_ops = dma_dev->dma_ops && !vb_claimed(dma_dev);
-	in.xen_grant = xen_domain() && in.foreign_ops;
-	in.shared_dma = !vb_dma_dev_own(dma_dev);
-	in.mem_encrypted = force_dma_unencrypted(dma_dev);
-	in.iommu_dma = use_dma_iommu(dma_dev);
-	in.iommu_detectable = vb_iommu_detectable();
-	in.access_platform = virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM);
-	in.dma_mask = dma_get_mask(dma_dev);
-
-	err = vb_attach(dma_dev, vdev, dev_name(&vdev->dev), &in);
+	info.own_dma_dev = vb_dma_dev_own(dma_dev);
+	err = vb_attach(dma_dev, vdev, &info);
 	if (err)
 		dev_warn(&vdev->dev,
 			 "virtio_bounce: not claimed (%d), stock DMA path kept\n",

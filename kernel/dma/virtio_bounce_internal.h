@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * virtio_bounce internals shared by the ops, the pool, the backends and
- * the KUnit tests.  Not a kernel API.
+ * virtio_bounce internals shared by setup, the map path, the backends,
+ * the pool, debugfs and the KUnit tests.  Not a kernel API: the virtio
+ * core sees include/linux/virtio_bounce.h only.
  */
 #ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 #define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
@@ -16,6 +17,79 @@
 #include <linux/virtio_bounce.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+
+/**
+ * enum vb_mode - what virtio_bounce= asked for
+ * @VB_MODE_OFF: stock kernel behaviour, nothing is installed
+ * @VB_MODE_ON: 1:1 fast path where the device is provably not behind an
+ *	IOMMU and the buffer is DMA-capable, bounce otherwise
+ * @VB_MODE_FORCE: always bounce: the device only ever sees pool addresses
+ */
+enum vb_mode {
+	VB_MODE_OFF,
+	VB_MODE_ON,
+	VB_MODE_FORCE,
+};
+
+/**
+ * enum vb_backend - how pool chunks (and 1:1 buffers) get device addresses
+ * @VB_BACKEND_NONE: device not claimed, stock DMA path
+ * @VB_BACKEND_IDENTITY: device address == physical address (no IOMMU)
+ * @VB_BACKEND_PARENT: each chunk mapped once through the device's previous
+ *	DMA path (IOMMU-DMA, arch ops or dma-direct)
+ * @VB_BACKEND_XEN: each chunk exchanged for machine-contiguous memory once
+ *	(xen_create_contiguous_region); Xen PV only
+ */
+enum vb_backend {
+	VB_BACKEND_NONE,
+	VB_BACKEND_IDENTITY,
+	VB_BACKEND_PARENT,
+	VB_BACKEND_XEN,
+};
+
+/**
+ * struct vb_policy_in - facts about one device that the policy decides on
+ * @xen_pv: running as a Xen PV guest (pseudo-physical != machine)
+ * @xen_grant: Xen grant DMA ops own this device
+ * @shared_dma: the DMA device is not this virtio device's alone (e.g. the
+ *	vDPA parent of virtio_vdpa, which other functions also map through)
+ * @mem_encrypted: memory-encrypted guest (SEV, TDX):
+ *	force_dma_unencrypted() is true, the device reaches shared pages only
+ * @foreign_ops: the DMA device already has its own dma_map_ops
+ * @iommu_dma: the DMA device is attached to an IOMMU-DMA domain
+ * @iommu_detectable: the platform can tell whether an IOMMU translates
+ *	this device (firmware tables describe every IOMMU)
+ * @access_platform: VIRTIO_F_ACCESS_PLATFORM was negotiated
+ * @dma_mask: the device's streaming DMA mask
+ */
+struct vb_policy_in {
+	bool xen_pv;
+	bool xen_grant;
+	bool shared_dma;
+	bool mem_encrypted;
+	bool foreign_ops;
+	bool iommu_dma;
+	bool iommu_detectable;
+	bool access_platform;
+	u64 dma_mask;
+};
+
+/**
+ * struct vb_decision - the outcome of the policy for one device
+ * @backend: translation backend, %VB_BACKEND_NONE when not claimed
+ * @direct_ok: 1:1 (no-copy) maps are allowed for DMA-capable buffers
+ * @why: one line that says why, printed in dmesg and debugfs
+ */
+struct vb_decision {
+	enum vb_backend backend;
+	bool direct_ok;
+	const char *why;
+};
+
+void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
+	       struct vb_decision *out);
+const char *vb_mode_name(enum vb_mode mode);
+const char *vb_backend_name(enum vb_backend backend);
 
 /* Size classes: 512 B << i, i = 0 .. VB_NR_CLASSES - 1 (512 B .. 4 MiB). */
 #define VB_MIN_SHIFT		9
@@ -177,6 +251,10 @@ struct vb_stats {
  * struct vb_backend_ops - a translation backend
  * @name: shown in dmesg and debugfs
  * @atomic_grow: chunk_map may be called in atomic context
+ * @phys_addressed: device addresses are CPU physical addresses
+ *	(phys_to_dma()), so MMIO can be mapped 1:1 (map_resource)
+ * @any_zone: chunk memory may come from any zone: chunk_map itself puts it
+ *	where the device reaches it (Xen exchanges it below the mask)
  * @max_shift: largest chunk (log2 bytes) the backend can translate
  * @chunk_map: give @c a device address (@c->dma); may fail
  * @chunk_unmap: undo chunk_map
@@ -190,6 +268,8 @@ struct vb_stats {
 struct vb_backend_ops {
 	const char *name;
 	bool atomic_grow;
+	bool phys_addressed;
+	bool any_zone;
 	bool fallback;
 	unsigned int max_shift;
 	int (*chunk_map)(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp);
@@ -372,7 +452,6 @@ size_t vb_footprint(unsigned int max_shift);
 unsigned int vb_max_shift(unsigned int be_max_shift, size_t pool_max);
 unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls);
 void vb_flush_caches(struct vb_dev *vd);
-void vb_drain_caches(struct vb_dev *vd);
 unsigned long vb_pool_in_use(struct vb_dev *vd);
 
 static inline dma_addr_t vb_slot_dma(const struct vb_slot *s)
@@ -394,8 +473,8 @@ static inline bool vb_chunk_has(const struct vb_chunk *c, dma_addr_t dma)
  * Find the slot holding device address @dma.  Caller holds
  * rcu_read_lock().  Returns NULL when @dma is not pool memory.
  *
- * An xarray walk was a third of an unmap's instructions (see
- * docs/design.md), so a small direct-mapped cache of the xarray comes
+ * An xarray walk was a third of an unmap's instructions (measured under
+ * QEMU -icount), so a small direct-mapped cache of the xarray comes
  * first: one load and a range check; the xarray only when another chunk
  * owns the line (never within one 16 MiB span of device addresses).
  */
@@ -416,11 +495,40 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 	return &c->slots[(dma - c->dma) >> c->cls->shift];
 }
 
-/* Ops and policy (virtio_bounce.c) */
-unsigned long vb_fb_live(struct vb_dev *vd);
+/* Setup (virtio_bounce.c) */
 int vb_parse_options(char *str, struct vb_config *cfg);
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);
+
+/* Map path and dma_map_ops (virtio_bounce_map.c) */
+void vb_ops_init(struct vb_dev *vd);
+bool vb_claimed(const struct device *dma_dev);
+unsigned long vb_fb_live(struct vb_dev *vd);
+
+/* Backends and the previous DMA path (virtio_bounce_backend.c) */
+void vb_prev_init(struct vb_dev *vd);
+dma_addr_t vb_prev_map(struct vb_dev *vd, phys_addr_t phys, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs);
+void vb_prev_unmap(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		   enum dma_data_direction dir, unsigned long attrs);
+void vb_prev_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		  enum dma_data_direction dir, bool for_cpu);
+void *vb_prev_alloc(struct vb_dev *vd, size_t size, dma_addr_t *dma,
+		    gfp_t gfp, unsigned long attrs);
+void vb_prev_free(struct vb_dev *vd, size_t size, void *vaddr, dma_addr_t dma,
+		  unsigned long attrs);
+int vb_prev_mmap(struct vb_dev *vd, struct vm_area_struct *vma, void *cpu_addr,
+		 dma_addr_t dma, size_t size, unsigned long attrs);
+int vb_prev_get_sgtable(struct vb_dev *vd, struct sg_table *sgt,
+			void *cpu_addr, dma_addr_t dma, size_t size,
+			unsigned long attrs);
+int vb_prev_dma_supported(struct vb_dev *vd, u64 mask);
+u64 vb_prev_required_mask(struct vb_dev *vd);
+dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
+
+/* debugfs (virtio_bounce_debugfs.c) */
+void vb_debugfs_add(struct vb_dev *vd);
+void vb_debugfs_del(struct vb_dev *vd);
 
 #endif /* _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H */

@@ -158,19 +158,149 @@ static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
 {
 	u64 mask = dma_get_mask(vd->dev);
 
-	/* Xen exchanges the memory anyway; elsewhere honour the DMA mask. */
-	if (vd->be != &vb_xen_backend) {
-		if (IS_ENABLED(CONFIG_ZONE_DMA32) && mask <= DMA_BIT_MASK(32))
-			gfp |= GFP_DMA32;
-	}
+	/* Unless the backend places the memory itself, honour the DMA mask. */
+	if (!vd->be->any_zone && IS_ENABLED(CONFIG_ZONE_DMA32) &&
+	    mask <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
 	return gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY;
 }
 
 static void vb_chunk_free_mem(struct vb_chunk *c)
 {
-	free_pages((unsigned long)c->vaddr, c->order);
+	if (c->vaddr)
+		free_pages((unsigned long)c->vaddr, c->order);
 	bitmap_free(c->free);
 	kfree(c);
+}
+
+/* Memory and metadata of a chunk of class @k, not yet translated. */
+static struct vb_chunk *vb_chunk_alloc(struct vb_dev *vd, struct vb_class *k,
+				       gfp_t gfp)
+{
+	unsigned int order = chunk_order(k->shift);
+	struct vb_chunk *c;
+	struct page *page;
+	unsigned int i;
+
+	c = kzalloc(struct_size(c, slots, k->slots_per_chunk), gfp);
+	if (!c)
+		return NULL;
+	c->order = order;
+	c->cls = k;
+	c->nr_slots = k->slots_per_chunk;
+	c->free = bitmap_zalloc(c->nr_slots, gfp);
+	page = c->free ? alloc_pages(vb_chunk_gfp(vd, gfp), order) : NULL;
+	if (!page) {
+		vb_chunk_free_mem(c);
+		return NULL;
+	}
+	c->vaddr = page_address(page);
+	c->phys = page_to_phys(page);
+	for (i = 0; i < c->nr_slots; i++) {
+		c->slots[i].chunk = c;
+		c->slots[i].idx = i;
+	}
+	return c;
+}
+
+/* Give @c its device address through the backend, and check it. */
+static int vb_chunk_map(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp)
+{
+	size_t bytes = PAGE_SIZE << c->order;
+	int err;
+
+	err = should_fail(&fail_vb_chunk, bytes) ? -EIO :
+	      vd->be->chunk_map(vd, c, gfp);
+	if (err)
+		return err;
+	/* dma_capable(): the mask and the bus limit (bus_dma_limit) */
+	if (!IS_ALIGNED(c->dma, bytes) ||
+	    !dma_capable(vd->dev, c->dma, bytes, true)) {
+		vd->be->chunk_unmap(vd, c);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * Make @c findable by device address: the xarray (one entry per granule)
+ * and its lines of the lookup cache, which the newest chunk wins.
+ * irqsave: the map path may run under a driver's IRQ-disabling lock
+ * (virtio-blk's vq lock), so the _irq variants would re-enable IRQs.
+ */
+static int vb_chunk_publish(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp)
+{
+	unsigned long first = c->dma >> VB_GRANULE_SHIFT;
+	unsigned long i, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
+	unsigned long flags;
+	int err = 0;
+
+	xa_lock_irqsave(&vd->chunks, flags);
+	for (i = 0; i < nr; i++) {
+		err = __xa_insert(&vd->chunks, first + i, c, gfp);
+		if (err) {
+			while (i--)
+				__xa_erase(&vd->chunks, first + i);
+			break;
+		}
+	}
+	for (i = 0; !err && i < nr && i < VB_HOT_LINES; i++)
+		rcu_assign_pointer(vd->hot[(first + i) % VB_HOT_LINES], c);
+	xa_unlock_irqrestore(&vd->chunks, flags);
+	return err;
+}
+
+/*
+ * Undo vb_chunk_publish().  A lookup of a stale address may still see @c
+ * until an RCU grace period has passed.
+ */
+static void vb_chunk_unpublish(struct vb_dev *vd, struct vb_chunk *c)
+{
+	unsigned long first = c->dma >> VB_GRANULE_SHIFT;
+	unsigned long i, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
+	unsigned long flags;
+
+	xa_lock_irqsave(&vd->chunks, flags);
+	for (i = 0; i < nr; i++) {
+		__xa_erase(&vd->chunks, first + i);
+		if (rcu_access_pointer(vd->hot[(first + i) % VB_HOT_LINES]) == c)
+			RCU_INIT_POINTER(vd->hot[(first + i) % VB_HOT_LINES], NULL);
+	}
+	xa_unlock_irqrestore(&vd->chunks, flags);
+}
+
+/* Reserve @bytes of the pool's maximum; false when it is reached. */
+static bool vb_reserve(struct vb_dev *vd, size_t bytes)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	ok = vd->pool_bytes + bytes <= vd->pool_max;
+	if (ok)
+		vd->pool_bytes += bytes;
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+	return ok;
+}
+
+/* A chunk could not be added: give its reservation back, say so once. */
+static int vb_grow_failed(struct vb_dev *vd, struct vb_class *k, size_t bytes,
+			  int err)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	vd->pool_bytes -= bytes;
+	vd->grow_failures++;
+	vd->grow_fail_at = jiffies ?: 1;
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
+	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
+		dev_warn(vd->dev,
+			 "virtio_bounce: %s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
+			 vd->name, bytes >> 10, vd->be->name, err,
+			 vd->pool_bytes >> 10);
+	return err;
 }
 
 /**
@@ -185,74 +315,26 @@ static void vb_chunk_free_mem(struct vb_chunk *c)
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 {
 	struct vb_class *k = &vd->cls[cls];
-	unsigned int order = chunk_order(k->shift);
-	size_t bytes = PAGE_SIZE << order;
-	unsigned long first, nr, i;
+	size_t bytes = PAGE_SIZE << chunk_order(k->shift);
 	struct vb_chunk *c;
 	unsigned long flags;
-	struct page *page;
 	int err;
 
-	spin_lock_irqsave(&vd->grow_lock, flags);
-	if (vd->pool_bytes + bytes > vd->pool_max) {
-		spin_unlock_irqrestore(&vd->grow_lock, flags);
+	if (!vb_reserve(vd, bytes))
 		return -ENOSPC;
-	}
-	vd->pool_bytes += bytes;	/* reserve */
-	spin_unlock_irqrestore(&vd->grow_lock, flags);
-
-	err = -ENOMEM;
-	c = kzalloc(struct_size(c, slots, k->slots_per_chunk), gfp);
+	c = vb_chunk_alloc(vd, k, gfp);
 	if (!c)
-		goto unreserve;
-	c->free = bitmap_zalloc(k->slots_per_chunk, gfp);
-	if (!c->free)
-		goto free_meta;
-	page = alloc_pages(vb_chunk_gfp(vd, gfp), order);
-	if (!page)
-		goto free_bitmap;
-	c->vaddr = page_address(page);
-	c->phys = page_to_phys(page);
-	c->order = order;
-	c->cls = k;
-	c->nr_slots = k->slots_per_chunk;
-	for (i = 0; i < c->nr_slots; i++) {
-		c->slots[i].chunk = c;
-		c->slots[i].idx = i;
+		return vb_grow_failed(vd, k, bytes, -ENOMEM);
+	err = vb_chunk_map(vd, c, gfp);
+	if (!err) {
+		err = vb_chunk_publish(vd, c, gfp);
+		if (err)
+			vd->be->chunk_unmap(vd, c);
 	}
-
-	err = should_fail(&fail_vb_chunk, bytes) ? -EIO :
-	      vd->be->chunk_map(vd, c, gfp);
-	if (err)
-		goto free_pages;
-	/* dma_capable(): the mask and the bus limit (bus_dma_limit) */
-	if (!IS_ALIGNED(c->dma, bytes) ||
-	    !dma_capable(vd->dev, c->dma, bytes, true)) {
-		err = -ERANGE;
-		goto unmap;
+	if (err) {
+		vb_chunk_free_mem(c);
+		return vb_grow_failed(vd, k, bytes, err);
 	}
-
-	/*
-	 * irqsave: the map path may run under a driver's IRQ-disabling lock
-	 * (virtio-blk's vq lock), so the _irq variants would re-enable IRQs.
-	 */
-	first = c->dma >> VB_GRANULE_SHIFT;
-	nr = bytes >> VB_GRANULE_SHIFT;
-	xa_lock_irqsave(&vd->chunks, flags);
-	for (i = 0; i < nr; i++) {
-		err = __xa_insert(&vd->chunks, first + i, c, gfp);
-		if (err) {
-			while (i--)
-				__xa_erase(&vd->chunks, first + i);
-			break;
-		}
-	}
-	/* The newest chunk wins its lines of the lookup cache. */
-	for (i = 0; !err && i < nr && i < VB_HOT_LINES; i++)
-		rcu_assign_pointer(vd->hot[(first + i) % VB_HOT_LINES], c);
-	xa_unlock_irqrestore(&vd->chunks, flags);
-	if (err)
-		goto unmap;
 
 	bitmap_fill(c->free, c->nr_slots);
 	c->nr_free = c->nr_slots;
@@ -273,28 +355,17 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, c->phys,
 				 c->dma, 0);
 	return 0;
+}
 
-unmap:
-	vd->be->chunk_unmap(vd, c);
-free_pages:
-	free_pages((unsigned long)c->vaddr, order);
-free_bitmap:
-	bitmap_free(c->free);
-free_meta:
-	kfree(c);
-unreserve:
-	spin_lock_irqsave(&vd->grow_lock, flags);
-	vd->pool_bytes -= bytes;
-	vd->grow_failures++;
-	vd->grow_fail_at = jiffies ?: 1;
-	spin_unlock_irqrestore(&vd->grow_lock, flags);
-	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
-	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
-		dev_warn(vd->dev,
-			 "virtio_bounce: %s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
-			 vd->name, bytes >> 10, vd->be->name, err,
-			 vd->pool_bytes >> 10);
-	return err;
+/* Magazine stack operations, as iova_magazine_{pop,push}(). */
+static struct vb_slot *vb_mag_pop(struct vb_mag *m)
+{
+	return m->slot[--m->n];
+}
+
+static void vb_mag_push(struct vb_mag *m, struct vb_slot *s)
+{
+	m->slot[m->n++] = s;
 }
 
 /* Take up to @want free slots out of the class's chunks.  k->lock held. */
@@ -310,7 +381,7 @@ static unsigned int vb_carve(struct vb_class *k, struct vb_mag *m,
 
 			__clear_bit(bit, c->free);
 			c->nr_free--;
-			m->slot[m->n++] = &c->slots[bit];
+			vb_mag_push(m, &c->slots[bit]);
 		}
 		if (!c->nr_free)
 			list_del_init(&c->node);
@@ -342,14 +413,13 @@ static void vb_mag_empty(struct vb_class *k, struct vb_mag *m)
 		return;
 	vb_note_out(k, -(long)m->n);
 	while (m->n)
-		vb_return(k, m->slot[--m->n]);
+		vb_return(k, vb_mag_pop(m));
 }
 
 /*
  * Empty one CPU's magazines into the chunks: from that CPU under its
- * local lock, for a dead CPU, or for any CPU when no map or unmap can run
- * (vb_drain_caches()).  The magazines may be unallocated (an attach that
- * failed half-way).
+ * local lock, or for a CPU that is offline.  The magazines may be
+ * unallocated (an attach that failed half-way).
  */
 static void vb_empty_cpu(struct vb_dev *vd, struct vb_pcpu *p)
 {
@@ -423,6 +493,36 @@ static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
 	return ok;
 }
 
+/*
+ * A slot of cached class @k from this CPU's magazines, as iova_rcache_get():
+ * the loaded magazine, else the previous one, else a refill.
+ */
+static struct vb_slot *vb_cache_get(struct vb_dev *vd, unsigned int cls,
+				    bool may_grow)
+{
+	struct vb_class *k = &vd->cls[cls];
+	struct vb_slot *s = NULL;
+	struct vb_cpu_class *pc;
+	unsigned long flags;
+
+	local_lock_irqsave(&vd->pcpu->lock, flags);
+	pc = &this_cpu_ptr(vd->pcpu)->c[cls];
+	if (likely(pc->loaded->n)) {
+		s = vb_mag_pop(pc->loaded);
+		vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
+	} else if (pc->prev->n) {
+		swap(pc->loaded, pc->prev);
+		s = vb_mag_pop(pc->loaded);
+		vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
+	} else {
+		vb_stat_add(vd, VB_STAT_CACHE_MISSES, 1);
+		if (vb_refill(vd, k, pc, may_grow))
+			s = vb_mag_pop(pc->loaded);
+	}
+	local_unlock_irqrestore(&vd->pcpu->lock, flags);
+	return s;
+}
+
 /**
  * vb_slot_alloc() - take a free slot of class @cls
  * @vd: the device
@@ -438,39 +538,21 @@ struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
 			      bool may_grow)
 {
 	struct vb_class *k = &vd->cls[cls];
-	struct vb_slot *s = NULL;
-	unsigned long flags;
+	struct vb_slot *s;
 	int tries;
 
-	for (tries = 0; tries < 2; tries++) {
-		if (k->mag_cap) {
-			struct vb_cpu_class *pc;
-
-			local_lock_irqsave(&vd->pcpu->lock, flags);
-			pc = &this_cpu_ptr(vd->pcpu)->c[cls];
-			if (likely(pc->loaded->n)) {
-				s = pc->loaded->slot[--pc->loaded->n];
-				vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
-			} else if (pc->prev->n) {
-				swap(pc->loaded, pc->prev);
-				s = pc->loaded->slot[--pc->loaded->n];
-				vb_stat_add(vd, VB_STAT_CACHE_HITS, 1);
-			} else {
-				vb_stat_add(vd, VB_STAT_CACHE_MISSES, 1);
-				if (vb_refill(vd, k, pc, may_grow))
-					s = pc->loaded->slot[--pc->loaded->n];
-			}
-			local_unlock_irqrestore(&vd->pcpu->lock, flags);
-		} else {
-			s = vb_alloc_uncached(vd, k);
-		}
-		if (s || tries || !may_grow || !vd->be->atomic_grow ||
+	for (tries = 0; ; tries++) {
+		s = k->mag_cap ? vb_cache_get(vd, cls, may_grow) :
+				 vb_alloc_uncached(vd, k);
+		if (likely(s))
+			return s;
+		if (tries || !may_grow || !vd->be->atomic_grow ||
 		    vb_grow(vd, cls, GFP_ATOMIC))
 			break;
 	}
-	if (!s && may_grow)
+	if (may_grow)
 		vb_want_grow(vd, cls);
-	return s;
+	return NULL;
 }
 
 /*
@@ -500,6 +582,32 @@ static struct vb_mag *vb_flush_mag(struct vb_dev *vd, struct vb_class *k,
 	return e;
 }
 
+/*
+ * Put @slot in this CPU's magazines, as iova_rcache_insert(): the loaded
+ * one, else swap in an empty previous one, else trade the full one for
+ * an empty one at the depot.
+ */
+static void vb_cache_put(struct vb_dev *vd, struct vb_class *k,
+			 struct vb_slot *slot)
+{
+	struct vb_cpu_class *pc;
+	unsigned long flags;
+
+	local_lock_irqsave(&vd->pcpu->lock, flags);
+	pc = &this_cpu_ptr(vd->pcpu)->c[k->idx];
+	if (pc->loaded->n == k->mag_cap) {
+		if (!pc->prev->n) {
+			swap(pc->loaded, pc->prev);
+		} else {
+			spin_lock(&k->lock);
+			pc->loaded = vb_flush_mag(vd, k, pc->loaded);
+			spin_unlock(&k->lock);
+		}
+	}
+	vb_mag_push(pc->loaded, slot);
+	local_unlock_irqrestore(&vd->pcpu->lock, flags);
+}
+
 /**
  * vb_slot_free() - give a slot back
  * @vd: the device
@@ -511,21 +619,7 @@ void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot)
 	unsigned long flags;
 
 	if (k->mag_cap) {
-		struct vb_cpu_class *pc;
-
-		local_lock_irqsave(&vd->pcpu->lock, flags);
-		pc = &this_cpu_ptr(vd->pcpu)->c[k->idx];
-		if (pc->loaded->n == k->mag_cap) {
-			if (!pc->prev->n) {
-				swap(pc->loaded, pc->prev);
-			} else {
-				spin_lock(&k->lock);
-				pc->loaded = vb_flush_mag(vd, k, pc->loaded);
-				spin_unlock(&k->lock);
-			}
-		}
-		pc->loaded->slot[pc->loaded->n++] = slot;
-		local_unlock_irqrestore(&vd->pcpu->lock, flags);
+		vb_cache_put(vd, k, slot);
 		return;
 	}
 	spin_lock_irqsave(&k->lock, flags);
@@ -545,25 +639,6 @@ static void vb_drain_depot(struct vb_class *k)
 		vb_mag_empty(k, m);
 		m->next = k->spare;
 		k->spare = m;
-	}
-}
-
-/**
- * vb_drain_caches() - return every cached slot to its chunk
- * @vd: the device; no map or unmap may run concurrently
- */
-void vb_drain_caches(struct vb_dev *vd)
-{
-	unsigned long flags;
-	unsigned int i;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		vb_empty_cpu(vd, per_cpu_ptr(vd->pcpu, cpu));
-	for (i = 0; i < VB_NR_CLASSES; i++) {
-		spin_lock_irqsave(&vd->cls[i].lock, flags);
-		vb_drain_depot(&vd->cls[i]);
-		spin_unlock_irqrestore(&vd->cls[i].lock, flags);
 	}
 }
 
@@ -620,21 +695,10 @@ unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep,
 		}
 		spin_unlock_irqrestore(&k->lock, flags);
 	}
-	list_for_each_entry(c, &victims, node) {
-		unsigned long first = c->dma >> VB_GRANULE_SHIFT;
-		unsigned long j, nr = (PAGE_SIZE << c->order) >> VB_GRANULE_SHIFT;
-
-		xa_lock_irqsave(&vd->chunks, flags);
-		for (j = 0; j < nr; j++) {
-			__xa_erase(&vd->chunks, first + j);
-			if (rcu_access_pointer(vd->hot[(first + j) % VB_HOT_LINES]) == c)
-				RCU_INIT_POINTER(vd->hot[(first + j) % VB_HOT_LINES], NULL);
-		}
-		xa_unlock_irqrestore(&vd->chunks, flags);
-	}
+	list_for_each_entry(c, &victims, node)
+		vb_chunk_unpublish(vd, c);
 	if (list_empty(&victims))
 		return 0;
-	/* Lookups of a stale address may still see a victim until now. */
 	synchronize_rcu();
 	list_for_each_entry_safe(c, tmp, &victims, node) {
 		trace_virtio_bounce_shrink(vd->name, 1U << c->cls->shift,
@@ -674,33 +738,47 @@ static void vb_flush_cpu(struct work_struct *w)
 	local_unlock_irqrestore(&vd->pcpu->lock, flags);
 }
 
+/* Empty every class's depot into the chunks. */
+static void vb_drain_depots(struct vb_dev *vd)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		spin_lock_irqsave(&vd->cls[i].lock, flags);
+		vb_drain_depot(&vd->cls[i]);
+		spin_unlock_irqrestore(&vd->cls[i].lock, flags);
+	}
+}
+
 /**
  * vb_flush_caches() - give every cached slot back to its chunk
  * @vd: the device
  *
- * Empties every online CPU's cache (a work item on each, waited for) and
- * the depots, so that a CPU whose class ran dry can use slots idling in
- * another CPU's magazines; offline CPUs were emptied when they died
- * (vb_cpu_dead()).  Process context.
+ * Empties every CPU's cache and the depots, so that a CPU whose class ran
+ * dry can use slots idling in another CPU's magazines, and so that the
+ * pool can be torn down.  An online CPU empties its own (a work item on
+ * each, waited for); an offline one cannot run a map or unmap while the
+ * hotplug lock is held, and was emptied when it died unless the hotplug
+ * state could not be set up, so it is emptied from here.  Process
+ * context.
  */
 void vb_flush_caches(struct vb_dev *vd)
 {
-	unsigned long flags;
-	unsigned int i;
 	int cpu;
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		queue_work_on(cpu, system_highpri_wq,
 			      &per_cpu_ptr(vd->pcpu, cpu)->flush);
-	for_each_online_cpu(cpu)
-		flush_work(&per_cpu_ptr(vd->pcpu, cpu)->flush);
-	cpus_read_unlock();
-	for (i = 0; i < VB_NR_CLASSES; i++) {
-		spin_lock_irqsave(&vd->cls[i].lock, flags);
-		vb_drain_depot(&vd->cls[i]);
-		spin_unlock_irqrestore(&vd->cls[i].lock, flags);
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			flush_work(&per_cpu_ptr(vd->pcpu, cpu)->flush);
+		else
+			vb_empty_cpu(vd, per_cpu_ptr(vd->pcpu, cpu));
 	}
+	cpus_read_unlock();
+	vb_drain_depots(vd);
 }
 
 /**
@@ -806,6 +884,92 @@ static void vb_free_mags(struct vb_mag *m)
 	}
 }
 
+static void vb_init_classes(struct vb_dev *vd)
+{
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		struct vb_class *k = &vd->cls[i];
+
+		spin_lock_init(&k->lock);
+		INIT_LIST_HEAD(&k->partial);
+		k->idx = i;
+		k->shift = VB_MIN_SHIFT + i;
+		k->slots_per_chunk = 1U << (chunk_order(k->shift) + PAGE_SHIFT -
+					    k->shift);
+		k->mag_cap = k->shift <= VB_CACHE_MAX_SHIFT ?
+			     min(VB_MAG_SIZE, k->slots_per_chunk) : 0;
+	}
+}
+
+/* Per-CPU caches (two magazines per cached class) and counters. */
+static int vb_init_pcpu(struct vb_dev *vd)
+{
+	unsigned int i;
+	int cpu;
+
+	vd->pcpu = alloc_percpu(struct vb_pcpu);
+	if (!vd->pcpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
+
+		/* Before anything can fail: vb_pool_destroy() flushes them. */
+		local_lock_init(&p->lock);
+		INIT_WORK(&p->flush, vb_flush_cpu);
+		p->vd = vd;
+	}
+	vd->stats = alloc_percpu(struct vb_stats);
+	if (!vd->stats)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
+
+		for (i = 0; i < VB_NR_CLASSES; i++) {
+			if (!vd->cls[i].mag_cap)
+				continue;
+			p->c[i].loaded = kzalloc(sizeof(*p->c[i].loaded), GFP_KERNEL);
+			p->c[i].prev = kzalloc(sizeof(*p->c[i].prev), GFP_KERNEL);
+			if (!p->c[i].loaded || !p->c[i].prev)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The initial chunks: see vb_pool_init(). */
+static void vb_prefill(struct vb_dev *vd)
+{
+	bool atomic = vd->be->atomic_grow;
+	unsigned int top = vd->max_shift - VB_MIN_SHIFT;
+	size_t bytes;
+	unsigned int i;
+
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		unsigned int shift = VB_MIN_SHIFT + i;
+
+		bytes = PAGE_SIZE << chunk_order(shift);
+		if (shift > vd->max_shift || (atomic && shift > VB_CHUNK_SHIFT) ||
+		    vd->pool_bytes + bytes > (atomic ? vd->pool_min : vd->pool_max))
+			break;
+		vb_grow(vd, i, GFP_KERNEL);
+	}
+	if (atomic)
+		return;
+	/*
+	 * Room for one largest request (1.25 MiB) in the top class, and the
+	 * rest of pool= there too (smaller classes borrow).
+	 */
+	bytes = PAGE_SIZE << chunk_order(vd->max_shift);
+	while ((vd->cls[top].nr_chunks < VB_TOP_CHUNKS ||
+		vd->pool_bytes + bytes <= vd->pool_min) &&
+	       vd->pool_bytes + bytes <= vd->pool_max &&
+	       !vb_grow(vd, top, GFP_KERNEL))
+		;
+	/* The idle scan never takes the pool below what was built. */
+	vd->pool_min = max(vd->pool_min, vd->pool_bytes);
+}
+
 /**
  * vb_pool_init() - set up classes and caches, and the initial pool
  * @vd: the device, with @be, @pool_min, @pool_max and @max_shift set
@@ -823,9 +987,6 @@ static void vb_free_mags(struct vb_mag *m)
  */
 int vb_pool_init(struct vb_dev *vd)
 {
-	unsigned int i;
-	int cpu;
-
 	xa_init_flags(&vd->chunks, XA_FLAGS_LOCK_IRQ);
 	vd->pool_lo = DMA_MAPPING_ERROR;	/* empty range */
 	vd->pool_hi = 0;
@@ -833,74 +994,18 @@ int vb_pool_init(struct vb_dev *vd)
 	INIT_LIST_HEAD(&vd->all_chunks);
 	INIT_WORK(&vd->grow_work, vb_grow_worker);
 	INIT_DELAYED_WORK(&vd->shrink_work, vb_shrink_worker);
-
-	vd->stats = alloc_percpu(struct vb_stats);
-	vd->pcpu = alloc_percpu(struct vb_pcpu);
-	if (!vd->stats || !vd->pcpu)
-		goto nomem;
-
-	for (i = 0; i < VB_NR_CLASSES; i++) {
-		struct vb_class *k = &vd->cls[i];
-
-		spin_lock_init(&k->lock);
-		INIT_LIST_HEAD(&k->partial);
-		k->idx = i;
-		k->shift = VB_MIN_SHIFT + i;
-		k->slots_per_chunk = 1U << (chunk_order(k->shift) + PAGE_SHIFT -
-					    k->shift);
-		k->mag_cap = k->shift <= VB_CACHE_MAX_SHIFT ?
-			     min(VB_MAG_SIZE, k->slots_per_chunk) : 0;
-	}
-	for_each_possible_cpu(cpu) {
-		struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
-
-		local_lock_init(&p->lock);
-		INIT_WORK(&p->flush, vb_flush_cpu);
-		p->vd = vd;
-		for (i = 0; i < VB_NR_CLASSES; i++) {
-			if (!vd->cls[i].mag_cap)
-				continue;
-			p->c[i].loaded = kzalloc(sizeof(*p->c[i].loaded), GFP_KERNEL);
-			p->c[i].prev = kzalloc(sizeof(*p->c[i].prev), GFP_KERNEL);
-			if (!p->c[i].loaded || !p->c[i].prev)
-				goto nomem;
-		}
+	vb_init_classes(vd);
+	if (vb_init_pcpu(vd)) {
+		vb_pool_destroy(vd);
+		return -ENOMEM;
 	}
 	if (vb_cpuhp_state > 0)
 		cpuhp_state_add_instance_nocalls(vb_cpuhp_state, &vd->cpuhp);
-	for (i = 0; vb_pool_prefilled(vd) && i < VB_NR_CLASSES; i++) {
-		unsigned int shift = VB_MIN_SHIFT + i;
-		size_t bytes = PAGE_SIZE << chunk_order(shift);
-		bool atomic = vd->be->atomic_grow;
-
-		if (shift > vd->max_shift || (atomic && shift > VB_CHUNK_SHIFT) ||
-		    vd->pool_bytes + bytes > (atomic ? vd->pool_min : vd->pool_max))
-			break;
-		vb_grow(vd, i, GFP_KERNEL);
-	}
-	if (vb_pool_prefilled(vd) && !vd->be->atomic_grow) {
-		unsigned int top = vd->max_shift - VB_MIN_SHIFT;
-		size_t bytes = PAGE_SIZE << chunk_order(vd->max_shift);
-
-		/*
-		 * Room for one largest request (1.25 MiB) in the top class,
-		 * and the rest of pool= there too (smaller classes borrow).
-		 */
-		while ((vd->cls[top].nr_chunks < VB_TOP_CHUNKS ||
-			vd->pool_bytes + bytes <= vd->pool_min) &&
-		       vd->pool_bytes + bytes <= vd->pool_max &&
-		       !vb_grow(vd, top, GFP_KERNEL))
-			;
-		/* The idle scan never takes the pool below what was built. */
-		vd->pool_min = max(vd->pool_min, vd->pool_bytes);
-	}
+	if (vb_pool_prefilled(vd))
+		vb_prefill(vd);
 	if (vd->shrink_interval)
 		schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
 	return 0;
-
-nomem:
-	vb_pool_destroy(vd);
-	return -ENOMEM;
 }
 
 /**
@@ -919,7 +1024,7 @@ void vb_pool_destroy(struct vb_dev *vd)
 		INIT_HLIST_NODE(&vd->cpuhp);	/* destroy may run twice */
 	}
 	if (vd->pcpu) {
-		vb_drain_caches(vd);
+		vb_flush_caches(vd);
 		for_each_possible_cpu(cpu) {
 			struct vb_pcpu *p = per_cpu_ptr(vd->pcpu, cpu);
 

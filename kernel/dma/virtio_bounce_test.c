@@ -250,7 +250,7 @@ static void vb_test_footprint(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_4M + SZ_2M), 19U);
 	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_CHUNK_SHIFT, SZ_64M), (unsigned int)VB_CHUNK_SHIFT);
 	KUNIT_EXPECT_LE(test, vb_footprint(vb_max_shift(VB_MAX_SHIFT, SZ_8M)), (size_t)SZ_8M);
-	/* The bands docs/design.md gives: 5256K, 5768K, 6792K, 8840K, 12936K. */
+	/* The bands: 5256K, 5768K, 6792K, 8840K, 12936K. */
 	KUNIT_EXPECT_EQ(test, vb_footprint(18) >> 10, (size_t)5256);
 	KUNIT_EXPECT_EQ(test, vb_footprint(19) >> 10, (size_t)5768);
 	KUNIT_EXPECT_EQ(test, vb_footprint(20) >> 10, (size_t)6792);
@@ -818,8 +818,8 @@ static void vb_test_cache(struct kunit *test)
 	for (i = 0; i < VB_CACHE_N; i++)
 		dma_unmap_single(dev, dma[i], 256, DMA_TO_DEVICE);
 	migrate_enable();
-	/* All 96 slots are back: the chunk's 512 slots are all free once drained. */
-	vb_drain_caches(vd);
+	/* All 96 slots are back: the chunk's 512 slots are all free once flushed. */
+	vb_flush_caches(vd);
 	KUNIT_EXPECT_EQ(test, vd->cls[0].out, 0UL);
 	KUNIT_EXPECT_EQ(test, vd->cls[0].hiwater, (unsigned long)VB_CACHE_N);
 }

@@ -64,6 +64,7 @@ static dma_addr_t vb_xen_direct(struct vb_dev *vd, phys_addr_t phys,
 const struct vb_backend_ops vb_xen_backend = {
 	.name = "xen",
 	.atomic_grow = false,
+	.any_zone = true,
 	/*
 	 * 256 KiB slots at most, as swiotlb-xen's segments: the pool cannot
 	 * grow in the map path, so it must hold a whole request of such

@@ -27,7 +27,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "scripts"))
-import vbtest  # noqa: E402
+import vbqemu  # noqa: E402
 
 MODES = {"direct": ("off", ""), "vb-on": ("on", ""), "vb-force": ("force", ""),
          "swiotlb": ("off", "swiotlb=force")}
@@ -106,8 +106,9 @@ def run_mode(mode, size, d, workdir):
             fh.truncate(16 << 20)
     cmdline = (f"console=ttyS0 panic=-1 loglevel=4 nokaslr virtio_bounce={vb} {extra} "
                f"vbtest=bench vbbench=profile vbprofsize={size} vbprofdir={d} vbport=1 vbsize=8388608")
-    vbtest.QEMU_EXTRA = ["-gdb", f"tcp:127.0.0.1:{port}", "-S"]
-    cmd = vbtest.qemu_cmd("plain", cmdline, disk, pattern, 1, True)
+    cfg = vbqemu.BootConfig.from_env(initrd=os.path.join(vbqemu.B, "initramfs-bench.cpio.gz"),
+                                     qemu_extra=("-gdb", f"tcp:127.0.0.1:{port}", "-S"))
+    cmd = vbqemu.qemu_cmd(cfg, "plain", cmdline, disk, pattern, True)
     # no user networking needed: drop the netdev and its device
     i = cmd.index("-netdev")
     del cmd[i:i + 4]
@@ -119,7 +120,7 @@ def run_mode(mode, size, d, workdir):
         f.write(f"OUTFILE = {res!r}\nPORT = {port}\n" + GDB_SCRIPT)
     time.sleep(1)
     try:
-        subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex", f"file {vbtest.B}/obj/vmlinux",
+        subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex", f"file {vbqemu.B}/obj/vmlinux",
                         "-x", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        stdin=subprocess.DEVNULL, timeout=900)
     finally:
@@ -140,7 +141,6 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--out", help="also write the tables to this markdown file")
     a = ap.parse_args()
-    vbtest.INITRD = os.environ.get("VB_INITRD", os.path.join(vbtest.B, "initramfs-bench.cpio.gz"))
     d = "1" if a.dir == "to_dev" else "2"
     md = [f"# instructions per call, {a.size} B {a.dir} (gdb single-step, QEMU/TCG)\n",
           f"command: `tools/perf-scripts/vb_profile.py {' '.join(sys.argv[1:])}`\n"]

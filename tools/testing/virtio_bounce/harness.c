@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The backends the pool refers to (the kernel defines them in
- * virtio_bounce.c and virtio_bounce_xen.c, which the harness does not
- * build), and device setup.  All three give a chunk the device address
- * == its (fake) physical address; they differ in atomic_grow and
- * max_shift as the kernel's do.
+ * A backend for the pool (chunk device address == its fake physical
+ * address; the kernel's are in virtio_bounce_backend.c and
+ * virtio_bounce_xen.c, which the harness does not build), and device
+ * setup.  Tests define other backends where they need one (test.c).
  */
 #include <stdlib.h>
 
@@ -34,27 +33,12 @@ static dma_addr_t vbh_direct(struct vb_dev *vd, phys_addr_t phys, size_t size)
 							 DMA_MAPPING_ERROR;
 }
 
-const struct vb_backend_ops vb_identity_backend = {
-	.name = "identity",
+/* The pool needs one backend; this one is the identity backend's shape. */
+const struct vb_backend_ops vbh_backend = {
+	.name = "harness",
 	.atomic_grow = true,
+	.phys_addressed = true,
 	.max_shift = VB_MAX_SHIFT,
-	.chunk_map = vbh_chunk_map,
-	.chunk_unmap = vbh_chunk_unmap,
-	.direct = vbh_direct,
-};
-
-const struct vb_backend_ops vb_parent_backend = {
-	.name = "parent",
-	.atomic_grow = true,
-	.max_shift = VB_MAX_SHIFT,
-	.chunk_map = vbh_chunk_map,
-	.chunk_unmap = vbh_chunk_unmap,
-};
-
-const struct vb_backend_ops vb_xen_backend = {
-	.name = "xen",
-	.atomic_grow = false,
-	.max_shift = 9 + PAGE_SHIFT,
 	.chunk_map = vbh_chunk_map,
 	.chunk_unmap = vbh_chunk_unmap,
 	.direct = vbh_direct,
@@ -74,7 +58,7 @@ struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err)
 	vd->dev = dev;
 	snprintf(vd->name, sizeof(vd->name), "vbh0");
 	vd->mode = VB_MODE_FORCE;
-	vd->be = p->be ? p->be : &vb_identity_backend;
+	vd->be = p->be ? p->be : &vbh_backend;
 	vd->d.backend = VB_BACKEND_IDENTITY;
 	vd->d.direct_ok = p->direct_ok;
 	vd->d.why = "userspace harness";

@@ -9,14 +9,14 @@
 #include <linux/bitmap.h>
 
 #include "virtio_bounce_internal.h"
-#include "vb_shim.h"
+/* vb_kernel.h: -include on the command line */
 
 #define SZ_1K		1024UL
 #define SZ_256K		(256 * SZ_1K)
 #define SZ_1M		(1024 * SZ_1K)
 
 struct vbh_params {
-	const struct vb_backend_ops *be;	/* default &vb_identity_backend */
+	const struct vb_backend_ops *be;	/* default &vbh_backend */
 	size_t pool_min;
 	size_t pool_max;
 	unsigned int max_shift;			/* 0: the backend's */
@@ -29,6 +29,8 @@ struct vb_dev *vbh_create(const struct vbh_params *p);
 /* The same; on failure *@err is vb_pool_init()'s error (0 on success). */
 struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err);
 void vbh_destroy(struct vb_dev *vd);
+
+extern const struct vb_backend_ops vbh_backend;
 
 /* Calls made to the harness backends' chunk_map / chunk_unmap. */
 extern unsigned long vbh_chunk_maps, vbh_chunk_unmaps;

@@ -219,7 +219,7 @@ static bool test_footprint(void)
 	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, vb_footprint(20)), 20);
 	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, vb_footprint(20) - 1), 19);
 	/* The backend's limit, VB_MAX_SHIFT, and never below one chunk. */
-	CHECK_EQ(vb_max_shift(vb_xen_backend.max_shift, 64 * SZ_1M), 21);
+	CHECK_EQ(vb_max_shift(21, 64 * SZ_1M), 21);
 	CHECK_EQ(vb_max_shift(30, 64 * SZ_1M), VB_MAX_SHIFT);
 	CHECK_EQ(vb_max_shift(VB_MAX_SHIFT, SZ_1M), VB_CHUNK_SHIFT);
 	ok = true;
@@ -279,7 +279,7 @@ static bool test_every_class(void)
 		s[i] = NULL;
 	}
 	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS) + vstat(vd, VB_STAT_CACHE_MISSES) > 0, 1);
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	for (i = 0; i < VB_NR_CLASSES; i++)
 		CHECK_EQ(vd->cls[i].out, 0);
 	CHECK_CONSISTENT(vd);
@@ -327,7 +327,7 @@ static bool test_hot_cache(void)
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	CHECK_EQ(vb_shrink(vd, 0, -1, false), VB_NR_CLASSES);
 	for (line = 0; line < VB_HOT_LINES; line++)
 		CHECK(!vd->hot[line]);
@@ -409,7 +409,7 @@ static bool test_exhaustion_cached(void)
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	CHECK_EQ(k->out, 0);
 	CHECK_EQ(k->depot_len, 0);
 	CHECK_CONSISTENT(vd);
@@ -616,7 +616,7 @@ static bool test_pcpu_cache(void)
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	CHECK_EQ(k->out, 0);
 	CHECK_EQ(k->depot_len, 0);
 	CHECK_EQ(pc->loaded->n + pc->prev->n, 0);
@@ -710,7 +710,7 @@ static bool test_shrink(void)
 	s = NULL;
 	/* Its slots now sit in this CPU's magazine: still out. */
 	CHECK_EQ(vb_shrink(vd, 0, -1, false), 0);
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	CHECK_EQ(vb_shrink(vd, 0, -1, false), 1);
 	CHECK_EQ(vd->pool_bytes, 0);
 	CHECK(list_empty(&vd->all_chunks));
@@ -1046,7 +1046,7 @@ out:
 /*
  * vb_pool_init() failing half-way through the magazines: the N-th kmalloc
  * fails, for N = 1, 2, ... until init succeeds.  Each failure returns
- * -ENOMEM, frees all it allocated (vb_drain_caches() and
+ * -ENOMEM, frees all it allocated (vb_flush_caches() and
  * vb_pool_destroy() meet magazines never allocated) and leaves no
  * instance on the CPU hotplug state.  Without an initial pool the
  * magazines are the only kmallocs (8 CPUs x 7 cached classes x 2), so
@@ -1263,7 +1263,7 @@ static bool test_concurrent(void)
 		CHECK_EQ(h > 0, i < 2);
 	}
 	CHECK_CONSISTENT(vd);
-	vb_drain_caches(vd);
+	vb_flush_caches(vd);
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		CHECK_EQ(vd->cls[i].out, 0);
 		CHECK_EQ(vd->cls[i].depot_len, 0);

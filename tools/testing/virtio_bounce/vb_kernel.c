@@ -1,25 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Out-of-line part of the userspace kernel API shim for the virtio_bounce
- * pool harness: allocators, per-CPU areas, CPU hotplug, the xarray,
- * deferred work.
+ * Out-of-line half of vb_kernel.h: kmalloc, pages and per-CPU areas with
+ * leak counters and fault injection, CPU hotplug, deferred work, liburcu
+ * thread registration, and the harness's controls.  The xarray is
+ * lib/xarray.c (tools/testing/shared), its nodes from shared/linux.c.
  */
 #include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/fault-inject.h>
-#include <linux/gfp.h>
-#include <linux/list.h>
-#include <linux/percpu.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/workqueue.h>
-#include <linux/xarray.h>
-
-#include "vb_shim.h"
+int kmalloc_verbose;		/* tools/testing/shared/linux.c */
+struct workqueue_struct *system_wq, *system_unbound_wq, *system_highpri_wq;
 
 __thread unsigned int vb_shim_cpu;
 
@@ -71,13 +60,48 @@ static bool take_nth(int *nth)
 	return false;
 }
 
+/*
+ * liburcu waits only for registered readers, and a thread must unregister
+ * before it exits: a pthread key's destructor does that.
+ */
+static pthread_key_t rcu_key;
+static __thread bool rcu_registered;
+
+static void rcu_thread_exit(void *arg)
+{
+	rcu_unregister_thread();
+}
+
+static void vb_rcu_register(void)
+{
+	if (rcu_registered)
+		return;
+	rcu_register_thread();
+	rcu_registered = true;
+	pthread_setspecific(rcu_key, &rcu_registered);
+}
+
+/* Before the initcalls (constructor priority 103 and up). */
+static void __attribute__((constructor(101))) vb_kernel_init(void)
+{
+	pthread_key_create(&rcu_key, rcu_thread_exit);
+	vb_rcu_register();
+	radix_tree_init();
+	/*
+	 * shared/linux.c fails a node allocation without __GFP_DIRECT_RECLAIM
+	 * unless told how many to allow; the kernel's GFP_ATOMIC succeeds.
+	 */
+	kmem_cache_set_non_kernel(radix_tree_node_cachep, UINT_MAX);
+}
+
 void vb_shim_set_cpu(unsigned int cpu)
 {
 	if (cpu >= NR_CPUS) {
-		fprintf(stderr, "vb_shim_set_cpu(%u): only %d CPUs\n", cpu, NR_CPUS);
+		fprintf(stderr, "%s(%u): only %d CPUs\n", __func__, cpu, NR_CPUS);
 		abort();
 	}
 	vb_shim_cpu = cpu;
+	vb_rcu_register();
 }
 
 void vb_shim_counts(struct vb_shim_counts *c)
@@ -91,7 +115,7 @@ void vb_shim_counts(struct vb_shim_counts *c)
 
 /* ---- slab, pages, per-CPU ---------------------------------------------- */
 
-void *vb_shim_kmalloc(size_t size, gfp_t flags)
+void *kmalloc(size_t size, gfp_t flags)
 {
 	void *p;
 
@@ -105,15 +129,15 @@ void *vb_shim_kmalloc(size_t size, gfp_t flags)
 	return p;
 }
 
-void vb_shim_kfree(const void *p)
+void kfree(void *p)
 {
 	if (!p)
 		return;
 	count(&live_kmalloc, -1);
-	free((void *)p);
+	free(p);
 }
 
-struct page *vb_shim_alloc_pages(gfp_t gfp, unsigned int order)
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	size_t bytes = PAGE_SIZE << order;
 	void *p;
@@ -131,14 +155,16 @@ struct page *vb_shim_alloc_pages(gfp_t gfp, unsigned int order)
 	return (struct page *)p;
 }
 
-void vb_shim_free_pages(void *addr, unsigned int order)
+void free_pages(unsigned long addr, unsigned int order)
 {
+	if (!addr)
+		return;
 	count(&live_pages, -1);
 	count(&live_page_bytes, -(long)(PAGE_SIZE << order));
-	free(addr);
+	free((void *)addr);
 }
 
-void *vb_shim_alloc_percpu(size_t size, size_t align)
+void *vb_alloc_percpu(size_t size, size_t align)
 {
 	void *p;
 
@@ -154,7 +180,7 @@ void *vb_shim_alloc_percpu(size_t size, size_t align)
 
 static void debug_free_work(const void *p, size_t size);
 
-void vb_shim_free_percpu(void *p)
+void free_percpu(void *p)
 {
 	if (!p)
 		return;
@@ -215,7 +241,8 @@ int cpuhp_setup_state_multi(enum cpuhp_state state, const char *name,
 		ret = -ENOSPC;
 		for (i = CPUHP_BP_PREPARE_DYN; i <= CPUHP_BP_PREPARE_DYN_END; i++) {
 			if (!cpuhp_steps[i].name) {
-				ret = state = i;
+				state = i;
+				ret = i;
 				break;
 			}
 		}
@@ -326,117 +353,7 @@ int vb_shim_cpu_up(unsigned int cpu)
 	return cpuhp_change(cpu, true);
 }
 
-/* ---- xarray ------------------------------------------------------------ */
-
-static unsigned int xa_hash(unsigned long index)
-{
-	return (unsigned int)((index * 0x9E3779B97F4A7C15ULL) >> 54) %
-	       VB_SHIM_XA_BUCKETS;
-}
-
-void xa_init_flags(struct xarray *xa, unsigned int flags)
-{
-	memset(xa, 0, sizeof(*xa));
-	pthread_rwlock_init(&xa->lock, NULL);
-	xa->flags = flags;
-}
-
-void xa_destroy(struct xarray *xa)
-{
-	unsigned int i;
-
-	xa_lock(xa);
-	for (i = 0; i < VB_SHIM_XA_BUCKETS; i++) {
-		struct vb_shim_xa_node *n = xa->bucket[i];
-
-		while (n) {
-			struct vb_shim_xa_node *next = n->next;
-
-			free(n);
-			n = next;
-		}
-		xa->bucket[i] = NULL;
-	}
-	xa->count = 0;
-	xa_unlock(xa);
-}
-
-static struct vb_shim_xa_node **xa_slot(struct xarray *xa, unsigned long index)
-{
-	struct vb_shim_xa_node **pp = &xa->bucket[xa_hash(index)];
-
-	while (*pp && (*pp)->index != index)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-void *xa_load(struct xarray *xa, unsigned long index)
-{
-	struct vb_shim_xa_node *n;
-	void *entry;
-
-	pthread_rwlock_rdlock(&xa->lock);
-	n = *xa_slot(xa, index);
-	entry = n ? n->entry : NULL;
-	pthread_rwlock_unlock(&xa->lock);
-	return entry;
-}
-
-void *__xa_store(struct xarray *xa, unsigned long index, void *entry,
-		 gfp_t gfp)
-{
-	struct vb_shim_xa_node **pp = xa_slot(xa, index), *n = *pp;
-	void *old;
-
-	(void)gfp;
-	if (!entry)
-		return __xa_erase(xa, index);
-	if (n) {
-		old = n->entry;
-		n->entry = entry;
-		return old;
-	}
-	n = malloc(sizeof(*n));
-	if (!n)
-		return ERR_PTR(-ENOMEM);
-	n->index = index;
-	n->entry = entry;
-	n->next = NULL;
-	*pp = n;
-	xa->count++;
-	return NULL;
-}
-
-int __xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
-{
-	void *old;
-
-	if (*xa_slot(xa, index))
-		return -EBUSY;
-	old = __xa_store(xa, index, entry, gfp);
-	return IS_ERR(old) ? (int)PTR_ERR(old) : 0;
-}
-
-void *__xa_erase(struct xarray *xa, unsigned long index)
-{
-	struct vb_shim_xa_node **pp = xa_slot(xa, index), *n = *pp;
-	void *old;
-
-	if (!n)
-		return NULL;
-	*pp = n->next;
-	old = n->entry;
-	free(n);
-	xa->count--;
-	return old;
-}
-
 /* ---- workqueues -------------------------------------------------------- */
-
-static struct workqueue_struct *const dummy_wq;
-struct workqueue_struct *system_wq = (struct workqueue_struct *)&dummy_wq;
-struct workqueue_struct *system_unbound_wq = (struct workqueue_struct *)&dummy_wq;
-struct workqueue_struct *system_highpri_wq = (struct workqueue_struct *)&dummy_wq;
 
 static DEFINE_SPINLOCK(work_lock);
 static struct work_struct *work_head;	/* FIFO through ->next */
@@ -578,7 +495,6 @@ bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 	(void)wq;
 	if (__atomic_exchange_n(&dw->work.pending, 1, __ATOMIC_ACQ_REL))
 		return false;
-	dw->delay = delay;
 	return true;
 }
 

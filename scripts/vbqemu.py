@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the patched kernel once under QEMU (TCG by default) or under Xen 4.17
+(PV dom0) with virtio-blk, virtio-net and virtio-rng, and return what the
+guest printed and what the host saw.  Used by scripts/vbtest.py (checks)
+and benchmarks/run.py (measurements).
+
+    cfg = BootConfig.from_env()                 # VB_* environment variables
+    r = boot(cfg, BootOptions("on", vb="on"))   # -> Boot
+"""
+import dataclasses
+import hashlib
+import os
+import random
+import re
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+B = os.path.join(TOP, "build")
+SIZE = 8 << 20          # pattern size: disk half, net payloads
+DEV_NAMES = {"0x0001": "net", "0x0002": "blk", "0x0004": "rng"}
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def same_digest(expected, got):
+    """The one comparison every integrity check goes through."""
+    return bool(expected) and bool(got) and expected == got
+
+# ------------------------------------------------------------ parameters
+
+
+@dataclass(frozen=True)
+class BootConfig:
+    """What every boot of a run shares: images, accelerator, time limit."""
+    kernel: str = os.path.join(B, "obj/arch/x86/boot/bzImage")
+    initrd: str = os.path.join(B, "initramfs.cpio.gz")
+    xen: str = os.path.join(B, "xen/xen")
+    accel: str = "tcg"
+    timeout: int = 240                  # seconds per boot
+    qemu_extra: tuple[str, ...] = ()    # extra QEMU arguments for every boot
+    workdir: str = os.path.join(B, "e2e")
+
+    @classmethod
+    def from_env(cls, initrd=None, **kw):
+        """VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL, VB_TIMEOUT override the
+        defaults; @initrd is the default when VB_INITRD is not set."""
+        env = os.environ
+        return cls(kernel=env.get("VB_KERNEL", cls.kernel),
+                   initrd=env.get("VB_INITRD", initrd or cls.initrd),
+                   xen=env.get("VB_XEN", cls.xen),
+                   accel=env.get("VB_ACCEL", cls.accel),
+                   timeout=int(env.get("VB_TIMEOUT", str(cls.timeout))), **kw)
+
+    def scaled(self, seconds):
+        """A time limit of @seconds at the default 240 s, scaled with VB_TIMEOUT."""
+        return self.timeout * seconds // 240
+
+    @property
+    def short(self):
+        """For the boots that take ~10-40 s (90 s by default)."""
+        return self.scaled(90)
+
+
+@dataclass(frozen=True)
+class BootOptions:
+    """One boot: the machine, the kernel command line, the guest's tests."""
+    name: str
+    kind: str = "plain"         # plain, iommu (q35 + intel-iommu) or xen
+    vb: str = "on"              # virtio_bounce= ("" leaves it out)
+    extra: str = ""             # more kernel parameters
+    tests: str = "blk+net+rng"  # vbtest= for tests/guest/init
+    iommu_platform: bool = False
+    legacy: bool = False        # legacy-only virtio-pci (no VERSION_1)
+    msix: bool = True           # False: INTx only
+    timeout: int | None = None  # default: BootConfig.timeout
+    quiet: bool = False
+
+    def cmdline(self, port):
+        console = "hvc0" if self.kind == "xen" else "ttyS0"
+        vbarg = f"virtio_bounce={self.vb} " if self.vb else ""
+        return (f"console={console} panic=-1 loglevel=7 {vbarg}{self.extra} "
+                f"vbtest={self.tests} vbport={port} vbsize={SIZE}").strip()
+
+# --------------------------------------------------------------- results
+
+
+@dataclass
+class PoolDump:
+    """VBPOOL lines of one device: in_use and (slot_size, chunks, slots_out) rows."""
+    in_use: int = -1
+    rows: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class GuestReport:
+    """The VB* lines the guest printed on its console (tests/guest/init)."""
+    log: str = ""
+    done: bool = False                                  # VBDONE seen
+    devs: dict[str, tuple[str, str]] = field(default_factory=dict)  # dev -> (pci id, driver)
+    v1: dict[str, str] = field(default_factory=dict)    # dev -> "v1=0|1"
+    sums: dict[str, str] = field(default_factory=dict)  # VBSUM name -> sha256
+    vals: dict[str, str] = field(default_factory=dict)  # VBVAL name -> value
+    stats: dict[str, dict[str, str]] = field(default_factory=dict)  # dev -> debugfs stats
+    chunks: list[list[str]] = field(default_factory=list)
+    pools: dict[str, dict[str, PoolDump]] = field(default_factory=dict)  # tag -> dev -> dump
+    rebinds: list[tuple[str, str, str]] = field(default_factory=list)
+    decisions: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+
+    def devs_of(self, what):
+        """The virtio devices of one kind (blk, net, rng)."""
+        return [d for d, (i, _) in self.devs.items() if DEV_NAMES.get(i) == what]
+
+    def stat(self, dev, key):
+        try:
+            return int(self.stats[dev][key])
+        except (KeyError, ValueError):
+            return -1
+
+
+@dataclass
+class Boot(GuestReport):
+    """One boot: the guest's report plus what the host sent and got back."""
+    name: str = ""
+    tests: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    timed_out: bool = False
+    logf: str = ""
+    cmd: list[str] = field(default_factory=list)
+    pattern_sha: str = ""               # the pattern disk (and net-tx payload)
+    payload_sha: str = ""               # the host's net-rx payload
+    payload_len: int = 0
+    net_received: bytes | None = None   # what the guest sent to the host
+    net_seconds: float | None = None
+    img_sha: tuple[str, str] = ("", "")  # scratch disk halves after the boot
+
+    @property
+    def finished(self):
+        return self.done and not self.timed_out
+
+    def with_tests(self, *more):
+        """This boot as if the guest had also run @more (done inside another test)."""
+        return dataclasses.replace(self, tests=self.tests + list(more))
+
+# ------------------------------------------------------------ host network
+
+
+class NetPeer:
+    """Host end of the virtio-net test on 127.0.0.1:port (guest sends the
+    pattern) and port+1 (host sends its own payload)."""
+
+    def __init__(self, payload, timeout):
+        self.payload = payload
+        self.timeout = timeout
+        self.received = None
+        self.t_first = self.t_last = None
+        for _ in range(50):
+            port = random.randint(20000, 40000)
+            try:
+                self.s1 = self._listen(port)
+                self.s2 = self._listen(port + 1)
+                self.port = port
+                break
+            except OSError:
+                continue
+        else:
+            raise RuntimeError("no free port pair on 127.0.0.1")
+        self.t1 = threading.Thread(target=self._rx, daemon=True)
+        self.t2 = threading.Thread(target=self._tx, daemon=True)
+        self.t1.start()
+        self.t2.start()
+
+    def _listen(self, port):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen(1)
+        s.settimeout(self.timeout)
+        return s
+
+    def _rx(self):
+        try:
+            c, _ = self.s1.accept()
+            c.settimeout(self.timeout)
+            chunks = []
+            while True:
+                d = c.recv(1 << 16)
+                if not d:
+                    break
+                if self.t_first is None:
+                    self.t_first = time.time()
+                self.t_last = time.time()
+                chunks.append(d)
+            self.received = b"".join(chunks)
+            c.close()
+        except OSError:
+            pass
+
+    def _tx(self):
+        try:
+            c, _ = self.s2.accept()
+            c.sendall(self.payload)
+            c.close()
+        except OSError:
+            pass
+
+    def seconds(self):
+        return (self.t_last - self.t_first) if self.t_first else None
+
+    def close(self):
+        self.t1.join(2)
+        self.s1.close()
+        self.s2.close()
+
+# ------------------------------------------------------------- guest log
+
+
+def parse(log):
+    """The VB* lines of a console log -> GuestReport."""
+    r = GuestReport(log=log, done="VBDONE" in log, decisions=decisions(log))
+    for line in log.splitlines():
+        m = re.search(r"(VB[A-Z]+) (.*)$", line.strip("\r"))
+        if m:
+            parse_line(r, m.group(1), m.group(2).split())
+    return r
+
+
+def parse_line(r, kind, rest):
+    if kind == "VBDEV" and len(rest) >= 3:
+        r.devs[rest[0]] = (rest[1], rest[2])
+        if len(rest) >= 4:
+            r.v1[rest[0]] = rest[3]
+    elif kind == "VBSUM" and len(rest) >= 2:
+        r.sums[rest[0]] = rest[1]
+    elif kind == "VBVAL" and len(rest) >= 2:
+        r.vals[rest[0]] = rest[1]
+    elif kind == "VBSTAT" and len(rest) >= 3:
+        r.stats.setdefault(rest[0], {})[rest[1]] = " ".join(rest[2:])
+    elif kind == "VBCHUNK" and len(rest) >= 5:
+        r.chunks.append(rest)
+    elif kind == "VBPOOL" and len(rest) >= 4:
+        parse_pool(r.pools, rest)
+    elif kind == "VBREBIND" and len(rest) >= 2:
+        r.rebinds.append((rest[0], rest[1], rest[2] if len(rest) > 2 else ""))
+
+
+def parse_pool(pools, rest):
+    """VBPOOL TAG DEV in_use N | VBPOOL TAG DEV SLOT_SIZE CHUNKS SLOTS_OUT
+    -> pools[TAG][DEV] = PoolDump(in_use=N, rows=[(slot_size, chunks, out)])"""
+    try:
+        d = pools.setdefault(rest[0], {}).setdefault(rest[1], PoolDump())
+        if rest[2] == "in_use":
+            d.in_use = int(rest[3])
+        elif len(rest) >= 5:
+            d.rows.append(tuple(int(x) for x in rest[2:5]))
+    except ValueError:
+        pass
+
+
+def decisions(log):
+    """dev -> (mode, backend, direct, why) from the dmesg lines."""
+    out = {}
+    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+): ([^\r\n]*)", log):
+        out[m.group(1)] = (m.group(2), m.group(3), m.group(4), m.group(5))
+    return out
+
+# ------------------------------------------------------------------ QEMU
+
+
+def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, msix=True):
+    plat = ",iommu_platform=on,disable-legacy=on" if iommu_platform else ""
+    if legacy:          # legacy-only virtio-pci: no VIRTIO_F_VERSION_1
+        plat = ",disable-modern=on,disable-legacy=off"
+    if not msix:        # INTx only: no per-probe MSI-X vectors
+        plat += ",vectors=0"
+    cmd = ["qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
+           "-accel", cfg.accel, "-smp", "2", "-serial", "stdio", "-display", "none"] + list(cfg.qemu_extra)
+    if kind == "iommu":
+        cmd += ["-machine", "q35", "-device", "intel-iommu,intremap=off"]
+    if kind == "xen":
+        # -cpu max crashes a PV dom0 under TCG; qemu64 boots it.
+        cmd += ["-cpu", "qemu64", "-m", "1536",
+                "-kernel", cfg.xen,
+                "-append", "console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
+                           "loglvl=all guest_loglvl=all dom0_max_vcpus=2 noreboot=false",
+                "-initrd", f"{cfg.kernel} {cmdline.replace(',', ',,')},{cfg.initrd}"]
+    else:
+        cmd += ["-cpu", "max" if cfg.accel == "tcg" else "host", "-m", "768",
+                "-kernel", cfg.kernel, "-initrd", cfg.initrd, "-append", cmdline]
+    cmd += ["-drive", f"if=none,id=d0,file={disk},format=raw,cache=writeback",
+            "-device", f"virtio-blk-pci,drive=d0,addr=0x4{plat}",
+            "-drive", f"if=none,id=d1,file={pattern},format=raw,readonly=on",
+            "-device", f"virtio-blk-pci,drive=d1,addr=0x5{plat}",
+            "-netdev", "user,id=n0,net=10.0.2.0/24,restrict=off",
+            "-device", f"virtio-net-pci,netdev=n0,addr=0x6{plat}",
+            "-device", f"virtio-rng-pci,addr=0x7{plat}"]
+    return cmd
+
+
+def run_qemu(cmd, logf, timeout):
+    """Run @cmd with its console in @logf: (log text, seconds, timed out)."""
+    t0 = time.time()
+    with open(logf, "wb") as lf:
+        try:
+            subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    wall = time.time() - t0
+    with open(logf, "rb") as lf:
+        return lf.read().decode("utf-8", "replace"), wall, timed_out
+
+
+def boot(cfg, opts):
+    """Boot once with a fresh random pattern disk, an empty scratch disk and
+    a host net peer; return the guest's report and the host's view (Boot)."""
+    os.makedirs(cfg.workdir, exist_ok=True)
+    rnd = random.Random(opts.name + str(time.time()))
+    pattern = os.path.join(cfg.workdir, "pattern.img")
+    pbytes = rnd.randbytes(SIZE)
+    with open(pattern, "wb") as f:
+        f.write(pbytes)
+    disk = os.path.join(cfg.workdir, f"{opts.name}.disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(2 * SIZE)
+    payload = rnd.randbytes(SIZE // 2)
+    timeout = opts.timeout or cfg.timeout
+    peer = NetPeer(payload, cfg.timeout)
+    cmd = qemu_cmd(cfg, opts.kind, opts.cmdline(peer.port), disk, pattern,
+                   opts.iommu_platform, opts.legacy, opts.msix)
+    logf = os.path.join(cfg.workdir, f"{opts.name}.log")
+    log, wall, timed_out = run_qemu(cmd, logf, timeout)
+    peer.close()
+    with open(disk, "rb") as f:
+        img = f.read()
+    os.unlink(disk)
+    r = Boot(**vars(parse(log)), name=opts.name, tests=opts.tests.split("+"), wall=wall,
+             timed_out=timed_out, logf=logf, cmd=cmd, pattern_sha=sha(pbytes),
+             payload_sha=sha(payload), payload_len=len(payload),
+             net_received=peer.received, net_seconds=peer.seconds(),
+             img_sha=(sha(img[:SIZE]), sha(img[SIZE:2 * SIZE])))
+    if not opts.quiet:
+        print(f"  [{opts.name}] {opts.kind} boot, {wall:.1f}s, log {os.path.relpath(logf, TOP)}", flush=True)
+    return r

@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim of <linux/export.h>: see linux/kernel.h. */
-#include <linux/kernel.h>
