@@ -3,7 +3,14 @@
 SHELL := /bin/bash
 TOP   := $(CURDIR)
 B     := $(TOP)/build
+# Kernel lane: 6.12 (LTS, the lane `make test` runs) or 7.3 (mainline:
+# `make kernel LANE=7.3` prepares its tree; docs/design.md, "Mainline lane").
+LANE  ?= 6.12
+ifeq ($(LANE),6.12)
 K     := $(B)/linux
+else
+K     := $(B)/linux-$(LANE)
+endif
 OBJ   := $(B)/obj
 KUNIT_DIR := $(B)/kunit
 JOBS  ?= $(shell nproc)
@@ -20,8 +27,9 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 help:
 	@echo "virtio_bounce targets:"
 	@echo "  make deps        install the Debian packages the build and tests need"
-	@echo "  make kernel      fetch Debian trixie linux-source-6.12, unpack to build/linux,"
-	@echo "                   commit it as 'base', apply patches/ and our new files on top"
+	@echo "  make kernel [LANE=6.12|7.3]  fetch Debian linux-source-LANE (6.12: trixie,"
+	@echo "                   build/linux; 7.3: trixie-backports, build/linux-7.3), commit it"
+	@echo "                   as 'base', apply patches/LANE/ and our new files on top"
 	@echo "  make xen         fetch Xen 4.17 (Debian bookworm) and unpack build/xen/xen"
 	@echo "  make build       incremental kernel build (configs/base.config, ccache)"
 	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
@@ -38,8 +46,8 @@ help:
 	@echo "  make bench-icount  instructions per map/unmap (QEMU -icount) and per-function profiles"
 	@echo "  make bench-claim what claiming a slot with cmpxchg at unmap costs, natively"
 	@echo "  make check       same as host-checks"
-	@echo "  make patches     regenerate patches/ (hunks in existing files) and"
-	@echo "                   build/series/ (the whole series) from build/linux"
+	@echo "  make patches [LANE=..]  regenerate patches/LANE/ (hunks in existing files)"
+	@echo "                   and build/series-LANE/ (the whole series) from the lane's tree"
 	@echo "  make versions    print the kernel and Xen versions in use"
 	@echo "  make clean       remove build outputs, keep downloads and ccache"
 	@echo "  make distclean   remove build/ entirely"
@@ -54,7 +62,7 @@ deps:
 	else echo "deps: all present"; fi
 
 kernel:
-	@scripts/prepare-kernel.sh
+	@LANE=$(LANE) scripts/prepare-kernel.sh
 
 xen:
 	@scripts/fetch-xen.sh
@@ -68,7 +76,7 @@ initramfs:
 	@scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
 
 versions:
-	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs/linux-source-6.12_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
+	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs*/linux-source-$(LANE)_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
 		"+ $$(git -C $(K) rev-list --count base..HEAD) commits"
 	@[ ! -f $(B)/xen/version ] || echo "xen: $$(cat $(B)/xen/version)"
 
@@ -115,11 +123,11 @@ patches:
 		{ echo "patches: commit your changes in build/linux first"; exit 1; }
 	@last=$$(git -C $(K) log -1 --format=%s); \
 	top=HEAD; [ "$$last" = "virtio_bounce: new files" ] && top=HEAD~1; \
-	rm -f patches/*.patch; \
-	git -C $(K) format-patch -q --no-signature -o $(TOP)/patches base..$$top; \
-	rm -rf $(B)/series; git -C $(K) format-patch -q -o $(B)/series base..HEAD; \
-	cat patches/*.patch | sha1sum | cut -c1-12 > $(K)/.git/vb-series; \
-	ls patches; echo "full series: build/series/"
+	rm -f patches/$(LANE)/*.patch; \
+	git -C $(K) format-patch -q --no-signature -o $(TOP)/patches/$(LANE) base..$$top; \
+	rm -rf $(B)/series-$(LANE); git -C $(K) format-patch -q -o $(B)/series-$(LANE) base..HEAD; \
+	cat patches/$(LANE)/*.patch | sha1sum | cut -c1-12 > $(K)/.git/vb-series; \
+	ls patches/$(LANE); echo "full series: build/series-$(LANE)/"
 
 clean:
 	rm -rf $(OBJ) $(KUNIT_DIR) $(B)/e2e $(B)/initramfs.cpio.gz

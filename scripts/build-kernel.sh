@@ -7,7 +7,7 @@
 # are reported (and fail the build) so a typo cannot go unnoticed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-K=$top/build/linux
+K=${VB_KSRC:-$top/build/linux}
 obj=$1; shift
 frags=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do frags+=("$(realpath "$1")"); shift; done

@@ -22,10 +22,10 @@ for f in $files; do
 	head -n 2 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0' || out="$out missing GPL-2.0 SPDX header"
 	[ -z "$out" ] && ok "checkpatch $f" || bad "checkpatch $f" "$out"
 done
-for p in patches/*.patch; do
+for p in patches/*/*.patch; do
 	# From outside the repo: inside a git tree checkpatch reads a .patch as a file.
 	out=$(cd /tmp && perl $K/scripts/checkpatch.pl --strict --no-tree --terse --show-types "$top/$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v 'FILE_PATH_CHANGES')
-	[ -z "$out" ] && ok "checkpatch $(basename "$p")" || bad "checkpatch $(basename "$p")" "$out"
+	[ -z "$out" ] && ok "checkpatch ${p#patches/}" || bad "checkpatch ${p#patches/}" "$out"
 done
 kd=$(git ls-files -- 'kernel/*.c' 'drivers/*.c' 'include/linux/*.h')
 out=$(perl $K/scripts/kernel-doc -none -Wall $kd 2>&1)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Fetch Debian trixie's linux-source-6.12 (private apt config, see
-# apt-private.sh), unpack it under build/linux, commit the pristine tree as
-# the git base (tag "base"), then put our patch series (patches/*.patch,
+# Fetch a Debian linux-source package (private apt config, see
+# apt-private.sh), unpack it, commit the pristine tree as the git base
+# (tag "base"), then put the lane's patch series (patches/LANE/*.patch,
 # applied with git am, one commit each) and our new files (kernel/,
 # drivers/, include/, one commit) on top.
+#
+#   LANE=6.12 (default): trixie's linux-source-6.12 in build/linux
+#   LANE=7.3:            trixie-backports' linux-source-7.3 in build/linux-7.3
 #
 # Idempotent and cheap to re-run: the tree is only reset when the series
 # changed, and new files are copied only when their content changed, so
@@ -12,20 +15,26 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build
-K=$B/linux
+LANE=${LANE:-6.12}
+case $LANE in
+6.12)	K=$B/linux; suite=trixie; debs=$B/debs ;;
+7.3)	K=$B/linux-7.3; suite=trixie-backports; debs=$B/debs-7.3 ;;
+*)	echo "prepare-kernel: unknown LANE=$LANE (6.12 or 7.3)" >&2; exit 2 ;;
+esac
+pkg=linux-source-$LANE
 cd "$top"
 
 if [ ! -d "$K/.git" ]; then
-	deb=$(ls "$B"/debs/linux-source-6.12_*.deb 2>/dev/null | head -n 1 || true)
+	deb=$(ls "$debs"/${pkg}_*.deb 2>/dev/null | head -n 1 || true)
 	if [ -z "$deb" ]; then
-		scripts/apt-private.sh "$B/debs" trixie linux-source-6.12 >/dev/null
-		deb=$(ls "$B"/debs/linux-source-6.12_*.deb | head -n 1)
+		scripts/apt-private.sh "$debs" $suite $pkg >/dev/null
+		deb=$(ls "$debs"/${pkg}_*.deb | head -n 1)
 	fi
 	echo "prepare-kernel: unpacking $(basename "$deb")"
 	rm -rf "$B/src" "$K.tmp"
 	mkdir -p "$B/src" "$K.tmp"
 	dpkg-deb -x "$deb" "$B/src"
-	tar -xf "$B"/src/usr/src/linux-source-6.12.tar.xz -C "$K.tmp" --strip-components=1
+	tar -xf "$B"/src/usr/src/$pkg.tar.xz -C "$K.tmp" --strip-components=1
 	rm -rf "$B/src"
 	(
 		cd "$K.tmp"
@@ -41,12 +50,12 @@ if [ ! -d "$K/.git" ]; then
 fi
 
 cd "$K"
-want=$( (cat "$top"/patches/*.patch 2>/dev/null || true) | sha1sum | cut -c1-12)
+want=$( (cat "$top"/patches/$LANE/*.patch 2>/dev/null || true) | sha1sum | cut -c1-12)
 have=$(cat .git/vb-series 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	echo "prepare-kernel: applying patch series ($want)"
 	git reset -q --hard base
-	for p in "$top"/patches/*.patch; do
+	for p in "$top"/patches/$LANE/*.patch; do
 		[ -e "$p" ] || continue
 		git am -q --keep-cr "$p" || { git am --abort; echo "prepare-kernel: $p does not apply" >&2; exit 1; }
 	done
