@@ -268,8 +268,9 @@ static struct cpuhp_step *cpuhp_multi_step(enum cpuhp_state state)
 	return &cpuhp_steps[state];
 }
 
-int cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
-				     struct hlist_node *node)
+/* Add (@add) or remove @node on @state's instance list, no callbacks. */
+static int cpuhp_instance_nocalls(enum cpuhp_state state,
+				  struct hlist_node *node, bool add)
 {
 	struct cpuhp_step *sp = cpuhp_multi_step(state);
 
@@ -277,27 +278,26 @@ int cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
 		return -EINVAL;
 	cpus_read_lock();
 	pthread_mutex_lock(&cpuhp_state_mutex);
-	hlist_add_head(node, &sp->list);
-	count(&live_cpuhp, 1);
+	if (add)
+		hlist_add_head(node, &sp->list);
+	else
+		hlist_del(node);
+	count(&live_cpuhp, add ? 1 : -1);
 	pthread_mutex_unlock(&cpuhp_state_mutex);
 	cpus_read_unlock();
 	return 0;
 }
 
+int cpuhp_state_add_instance_nocalls(enum cpuhp_state state,
+				     struct hlist_node *node)
+{
+	return cpuhp_instance_nocalls(state, node, true);
+}
+
 int cpuhp_state_remove_instance_nocalls(enum cpuhp_state state,
 					struct hlist_node *node)
 {
-	struct cpuhp_step *sp = cpuhp_multi_step(state);
-
-	if (!sp)
-		return -EINVAL;
-	cpus_read_lock();
-	pthread_mutex_lock(&cpuhp_state_mutex);
-	hlist_del(node);
-	count(&live_cpuhp, -1);
-	pthread_mutex_unlock(&cpuhp_state_mutex);
-	cpus_read_unlock();
-	return 0;
+	return cpuhp_instance_nocalls(state, node, false);
 }
 
 /*
