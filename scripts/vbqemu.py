@@ -223,7 +223,11 @@ class NetPeer:
 def parse(log):
     """The VB* lines of a console log -> GuestReport."""
     r = GuestReport(log=log, done="VBDONE" in log, decisions=decisions(log))
-    for line in log.splitlines():
+    # A kernel message printed on the console in the middle of a result
+    # line splits it: "VBSUM x 1f00..[    1.91] input: ...\n5b82..".
+    # Cut the message out and join the two halves.
+    joined = re.sub(r"(VB[A-Z]+ [^\n\[]*)\[\s*\d+\.\d+\] [^\n]*\n", r"\1", log)
+    for line in joined.splitlines():
         m = re.search(r"(VB[A-Z]+) (.*)$", line.strip("\r"))
         if m:
             parse_line(r, m.group(1), m.group(2).split())
