@@ -7,6 +7,7 @@
 #ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 #define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/cpuhotplug.h>
