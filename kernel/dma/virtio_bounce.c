@@ -385,6 +385,16 @@ static const char *vb_take_over(struct device *dev, const void *owner,
 }
 #endif
 
+/* Does the previous path have arch or device ops (Xen PV: swiotlb-xen)? */
+static bool vb_prev_has_ops(struct vb_dev *vd)
+{
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	return get_dma_ops(vd->dev);
+#else
+	return vd->parent == VB_PARENT_OPS;
+#endif
+}
+
 static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 				 const char *name, const struct vb_config *cfg,
 				 const struct vb_decision *d)
@@ -501,7 +511,7 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
 	why = vb_why[VB_WHY_NO_SWIOTLB_XEN];
-	if (d.backend == VB_BACKEND_XEN && vd->parent != VB_PARENT_OPS)
+	if (d.backend == VB_BACKEND_XEN && !vb_prev_has_ops(vd))
 		goto free;
 	err = vb_pool_init(vd);
 	if (err) {
