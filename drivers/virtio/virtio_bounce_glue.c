@@ -27,6 +27,65 @@ static bool vb_dma_dev_own(struct device *dma_dev)
 	return drv && (!strcmp(drv, "virtio-pci") || !strcmp(drv, "virtio-mmio"));
 }
 
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+/**
+ * virtio_bounce_attach() - decide for @vdev and install its map ops
+ * @vdev: a virtio device whose features are final, no virtqueue yet
+ *
+ * Idempotent.  A transport that maps on its own (vDPA, VDUSE: vdev->map
+ * set already) is left alone.  Never fails the device: if no pool can be
+ * built it keeps the DMA API and the log says so.
+ */
+void virtio_bounce_attach(struct virtio_device *vdev)
+{
+	struct device *dma_dev = vdev->dev.parent;
+	struct vb_attach_info info = {
+		.name = dev_name(&vdev->dev),
+		.access_platform = virtio_has_feature(vdev,
+						      VIRTIO_F_ACCESS_PLATFORM),
+	};
+	struct vb_dev *vd;
+
+	if (!dma_dev || vdev->map)
+		return;
+	info.own_dma_dev = vb_dma_dev_own(dma_dev);
+	vd = vb_attach(dma_dev, vdev, &info);
+	if (IS_ERR(vd)) {
+		dev_warn(&vdev->dev,
+			 "virtio_bounce: not claimed (%ld), stock DMA path kept\n",
+			 PTR_ERR(vd));
+		return;
+	}
+	if (!vd)
+		return;
+	vdev->vmap.bounce = vd;
+	vdev->map = &vb_virtio_map_ops;
+}
+
+/**
+ * virtio_bounce_detach() - remove @vdev's map ops, its virtqueues gone
+ * @vdev: a virtio device
+ */
+void virtio_bounce_detach(struct virtio_device *vdev)
+{
+	if (vdev->map != &vb_virtio_map_ops)
+		return;
+	vb_detach(vdev->vmap.bounce);
+	vdev->map = NULL;
+	vdev->vmap = (union virtio_map){};
+}
+
+/**
+ * virtio_bounce_claimed() - does virtio_bounce map @vdev's buffers?
+ * @vdev: a virtio device
+ *
+ * Return: true when our virtio_map_ops are installed on @vdev.
+ */
+bool virtio_bounce_claimed(const struct virtio_device *vdev)
+{
+	return vdev->map == &vb_virtio_map_ops;
+}
+#else
 /**
  * virtio_bounce_attach() - decide for @vdev and claim its DMA device
  * @vdev: a virtio device whose features are final
@@ -77,3 +136,4 @@ bool virtio_bounce_claimed(const struct virtio_device *vdev)
 {
 	return vdev->dev.parent && vb_claimed_by(vdev->dev.parent, vdev);
 }
+#endif

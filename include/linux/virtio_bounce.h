@@ -15,6 +15,7 @@
 
 struct device;
 struct virtio_device;
+struct virtio_map_ops;
 
 /**
  * struct vb_attach_info - what the virtio core knows about a device
@@ -32,10 +33,19 @@ struct vb_attach_info {
 };
 
 #ifdef CONFIG_VIRTIO_BOUNCE
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+struct vb_dev;
+
+extern const struct virtio_map_ops vb_virtio_map_ops;
+struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
+			 const struct vb_attach_info *info);
+void vb_detach(struct vb_dev *vd);
+#else
 int vb_attach(struct device *dma_dev, const void *owner,
 	      const struct vb_attach_info *info);
 void vb_detach(struct device *dma_dev, const void *owner);
 bool vb_claimed_by(const struct device *dma_dev, const void *owner);
+#endif
 
 void virtio_bounce_attach(struct virtio_device *vdev);
 void virtio_bounce_detach(struct virtio_device *vdev);

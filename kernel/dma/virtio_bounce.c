@@ -18,6 +18,7 @@
 #include <linux/iommu-dma.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/virtio.h>
 #include <xen/xen.h>
 
 #include "virtio_bounce_internal.h"
@@ -268,12 +269,20 @@ static const struct vb_backend_ops *const vb_backends[] = {
 	[VB_BACKEND_XEN] = &vb_xen_backend,
 };
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 static void vb_set_dma_iommu(struct device *dev, bool on)
 {
 #ifdef CONFIG_IOMMU_DMA
 	dev->dma_iommu = on;
 #endif
 }
+#endif
+
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+#define VB_BYPASS_MSG " (1:1: nothing installed, the DMA API maps it as dma-direct)"
+#else
+#define VB_BYPASS_MSG " (dma_ops_bypass: the DMA core maps 1:1 as dma-direct)"
+#endif
 
 /* Every decision is logged once per device and traced. */
 static void vb_log_decision(struct device *dev, const char *name,
@@ -283,7 +292,7 @@ static void vb_log_decision(struct device *dev, const char *name,
 	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s: %s%s\n",
 		 name, vb_mode_name(mode), vb_backend_name(d->backend),
 		 d->direct_ok ? "yes" : "no", d->why,
-		 bypass ? " (dma_ops_bypass: the DMA core maps 1:1 as dma-direct)" : "");
+		 bypass ? VB_BYPASS_MSG : "");
 	trace_virtio_bounce_decide(name, vb_mode_name(mode),
 				   vb_backend_name(d->backend), d->direct_ok,
 				   d->why);
@@ -298,6 +307,7 @@ static void vb_not_claimed(struct device *dev, const char *name,
 	vb_log_decision(dev, name, mode, &d, false);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /* Give the device its previous DMA path back and free the state. */
 static void vb_release(struct vb_dev *vd)
 {
@@ -319,6 +329,17 @@ static void vb_release(struct vb_dev *vd)
 	dev_info(dev, "virtio_bounce: %s: released\n", vd->name);
 	kfree(vd);
 }
+#else
+/* Nothing of ours is on the DMA device: free the state. */
+static void vb_release(struct vb_dev *vd)
+{
+	vb_debugfs_del(vd);
+	xa_destroy(&vd->fb_maps);
+	vb_pool_destroy(vd);
+	dev_info(vd->dev, "virtio_bounce: %s: released\n", vd->name);
+	kfree(vd);
+}
+#endif
 
 /* Mappings that would need this state to be undone. */
 static unsigned long vb_live(struct vb_dev *vd)
@@ -326,6 +347,7 @@ static unsigned long vb_live(struct vb_dev *vd)
 	return vb_pool_in_use(vd) + vb_fb_live(vd);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /*
  * A DMA device that carries our ops already.  Its owner keeps them
  * (*@mine), another live owner means the DMA device is shared, and a
@@ -353,6 +375,26 @@ static const char *vb_take_over(struct device *dev, const void *owner,
 	return NULL;
 }
 
+#else
+/* The state is the virtio device's own: the glue never attaches twice. */
+static const char *vb_take_over(struct device *dev, const void *owner,
+				struct vb_dev **mine)
+{
+	*mine = NULL;
+	return NULL;
+}
+#endif
+
+/* Does the previous path have arch or device ops (Xen PV: swiotlb-xen)? */
+static bool vb_prev_has_ops(struct vb_dev *vd)
+{
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	return get_dma_ops(vd->dev);
+#else
+	return vd->parent == VB_PARENT_OPS;
+#endif
+}
+
 static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 				 const char *name, const struct vb_config *cfg,
 				 const struct vb_decision *d)
@@ -361,7 +403,9 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 
 	if (!vd)
 		return NULL;
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	vb_ops_init(vd);
+#endif
 	vd->dev = dev;
 	vd->owner = owner;
 	strscpy(vd->name, name, sizeof(vd->name));
@@ -377,6 +421,7 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 	return vd;
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /* Install our ops: from here on every map of @vd->dev reaches them. */
 static void vb_install(struct vb_dev *vd)
 {
@@ -409,6 +454,14 @@ static void vb_install(struct vb_dev *vd)
 	if (!vb_bypass(vd))
 		dma_reset_need_sync(dev);
 }
+
+#else
+/* The glue installs the virtio_map_ops; nothing goes on the DMA device. */
+static void vb_install(struct vb_dev *vd)
+{
+	vb_debugfs_add(vd);
+}
+#endif
 
 /**
  * vb_attach_cfg() - decide for one device and claim it if the table says so
@@ -446,12 +499,19 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 	why = vb_why[VB_WHY_NO_MASK];
 	if (!dev->dma_mask)
 		goto not_claimed;
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	/* 1:1 is the DMA API itself: install nothing, not even a pool. */
+	if (d.backend == VB_BACKEND_IDENTITY && d.direct_ok) {
+		vb_log_decision(dev, name, cfg->mode, &d, true);
+		return NULL;
+	}
+#endif
 
 	vd = vb_dev_new(dev, owner, name, cfg, &d);
 	if (!vd)
 		return ERR_PTR(-ENOMEM);
 	why = vb_why[VB_WHY_NO_SWIOTLB_XEN];
-	if (d.backend == VB_BACKEND_XEN && vd->parent != VB_PARENT_OPS)
+	if (d.backend == VB_BACKEND_XEN && !vb_prev_has_ops(vd))
 		goto free;
 	err = vb_pool_init(vd);
 	if (err) {
@@ -494,7 +554,11 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 	 * xen_virtio_restricted_mem_acc() install (calling that again would
 	 * set them up twice: "Xen grant DMA data is already created").
 	 */
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	in->foreign_ops = dma_dev->dma_ops && !vb_claimed(dma_dev);
+#elif defined(CONFIG_ARCH_HAS_DMA_OPS)
+	in->foreign_ops = dma_dev->dma_ops;
+#endif
 	in->xen_grant = xen_domain() && in->foreign_ops;
 	in->shared_dma = !info->own_dma_dev;
 	in->mem_encrypted = force_dma_unencrypted(dma_dev);
@@ -504,6 +568,7 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 	in->dma_mask = dma_get_mask(dma_dev);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
  * vb_attach() - decide for one device with the boot-time settings
  * @dma_dev: the DMA device
@@ -555,3 +620,41 @@ void vb_detach(struct device *dma_dev, const void *owner)
 	dev_warn(dma_dev, "virtio_bounce: %s: driver released the device with %lu mappings still live: the pool stays until they are unmapped, new mappings take the previous DMA path\n",
 		 vd->name, live);
 }
+#else
+/**
+ * vb_attach() - decide for one device with the boot-time settings
+ * @dma_dev: the DMA device
+ * @owner: the virtio device
+ * @info: what the virtio core knows about it
+ *
+ * Return: the state whose virtio_map_ops the virtio device must use, NULL
+ * when it keeps the DMA API, or an ERR_PTR (it keeps the DMA API too).
+ */
+struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
+			 const struct vb_attach_info *info)
+{
+	struct vb_policy_in in = {};
+
+	vb_facts(dma_dev, info, &in);
+	return vb_attach_cfg(dma_dev, owner, info->name, &in, &vb_config);
+}
+
+/**
+ * vb_detach() - free a virtio device's state once its virtqueues are gone
+ * @vd: from vb_attach()
+ *
+ * Every mapping goes with the virtqueues; one still live is a driver bug,
+ * and its slots are leaked rather than freed under the device.
+ */
+void vb_detach(struct vb_dev *vd)
+{
+	unsigned long live = vb_live(vd);
+
+	if (live) {
+		dev_warn(vd->dev, "virtio_bounce: %s: %lu mappings still live after the driver left: leaking the pool\n",
+			 vd->name, live);
+		return;
+	}
+	vb_release(vd);
+}
+#endif

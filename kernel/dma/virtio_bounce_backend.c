@@ -12,7 +12,9 @@
  * It maps the parent backend's chunks, the fallback mappings, every
  * mapping once the driver is gone (draining), and all coherent memory.
  * The vb_prev_*() helpers below are the only place that chooses between
- * arch ops, IOMMU-DMA and dma-direct, as kernel/dma/mapping.c does.
+ * arch ops, IOMMU-DMA and dma-direct, as kernel/dma/mapping.c does; on
+ * the map-ops seam (CONFIG_VIRTIO_BOUNCE_MAP_OPS) they call the DMA API
+ * on the DMA device instead.
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
 
@@ -23,6 +25,75 @@
 #include "direct.h"
 #include "virtio_bounce_internal.h"
 
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+/*
+ * The map-ops seam: nothing of ours is on the DMA device, so its path is
+ * the DMA API there.  The identity backend's devices see physical
+ * addresses whatever the DMA device has (a legacy device bypasses an
+ * IOMMU), so theirs is dma-direct's, as the ring's own without the DMA
+ * API.
+ */
+void vb_prev_init(struct vb_dev *vd)
+{
+	vd->parent_ops = NULL;
+	vd->parent = vd->d.backend == VB_BACKEND_IDENTITY ? VB_PARENT_DIRECT :
+							    VB_PARENT_API;
+}
+
+dma_addr_t vb_prev_map(struct vb_dev *vd, phys_addr_t phys, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs)
+{
+	if (vd->parent == VB_PARENT_DIRECT)
+		return dma_direct_map_phys(vd->dev, phys, size, dir, attrs, true);
+	return dma_map_phys(vd->dev, phys, size, dir, attrs);
+}
+
+void vb_prev_unmap(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		   enum dma_data_direction dir, unsigned long attrs)
+{
+	if (vd->parent == VB_PARENT_DIRECT)
+		dma_direct_unmap_phys(vd->dev, dma, size, dir, attrs, true);
+	else
+		dma_unmap_phys(vd->dev, dma, size, dir, attrs);
+}
+
+void vb_prev_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		  enum dma_data_direction dir, bool for_cpu)
+{
+	if (vd->parent == VB_PARENT_DIRECT && for_cpu)
+		dma_direct_sync_single_for_cpu(vd->dev, dma, size, dir, true);
+	else if (vd->parent == VB_PARENT_DIRECT)
+		dma_direct_sync_single_for_device(vd->dev, dma, size, dir);
+	else if (for_cpu)
+		dma_sync_single_for_cpu(vd->dev, dma, size, dir);
+	else
+		dma_sync_single_for_device(vd->dev, dma, size, dir);
+}
+
+void *vb_prev_alloc(struct vb_dev *vd, size_t size, dma_addr_t *dma,
+		    gfp_t gfp, unsigned long attrs)
+{
+	if (vd->parent == VB_PARENT_DIRECT)
+		return dma_direct_alloc(vd->dev, size, dma, gfp, attrs);
+	return dma_alloc_attrs(vd->dev, size, dma, gfp, attrs);
+}
+
+void vb_prev_free(struct vb_dev *vd, size_t size, void *vaddr, dma_addr_t dma,
+		  unsigned long attrs)
+{
+	if (vd->parent == VB_PARENT_DIRECT)
+		dma_direct_free(vd->dev, size, vaddr, dma, attrs);
+	else
+		dma_free_attrs(vd->dev, size, vaddr, dma, attrs);
+}
+
+/* Does the previous path end in dma-direct (and maybe swiotlb)? */
+static bool vb_prev_is_direct(struct vb_dev *vd)
+{
+	return vd->parent == VB_PARENT_DIRECT ||
+	       (!use_dma_iommu(vd->dev) && !get_dma_ops(vd->dev));
+}
+#else
 /**
  * vb_prev_init() - record the path @vd->dev maps through before we claim it
  * @vd: the device, with its decision taken
@@ -163,6 +234,12 @@ u64 vb_prev_required_mask(struct vb_dev *vd)
 	return dma_direct_get_required_mask(vd->dev);
 }
 
+static bool vb_prev_is_direct(struct vb_dev *vd)
+{
+	return vd->parent == VB_PARENT_DIRECT;
+}
+#endif /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */
+
 /* ---- identity: device address == physical address -------------------- */
 
 static int vb_identity_chunk_map(struct vb_dev *vd, struct vb_chunk *c,
@@ -180,7 +257,7 @@ dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size)
 {
 	dma_addr_t dma = phys_to_dma(vd->dev, phys);
 
-	return dma_capable(vd->dev, dma, size, true) ? dma : DMA_MAPPING_ERROR;
+	return vb_dma_capable(vd->dev, dma, size, true) ? dma : DMA_MAPPING_ERROR;
 }
 
 const struct vb_backend_ops vb_identity_backend = {
@@ -211,7 +288,7 @@ static int vb_parent_chunk_map(struct vb_dev *vd, struct vb_chunk *c,
 	 * between that slot and the chunk: the device would read and write
 	 * memory we never look at.  Such a chunk is refused.
 	 */
-	if (vd->parent == VB_PARENT_DIRECT &&
+	if (vb_prev_is_direct(vd) &&
 	    swiotlb_find_pool(vd->dev, dma_to_phys(vd->dev, c->dma))) {
 		vb_prev_unmap(vd, c->dma, bytes, DMA_BIDIRECTIONAL,
 			      DMA_ATTR_SKIP_CPU_SYNC);

@@ -7,6 +7,7 @@
 #ifndef _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 #define _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H
 
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/cpuhotplug.h>
@@ -277,11 +278,17 @@ struct vb_backend_ops {
 	dma_addr_t (*direct)(struct vb_dev *vd, phys_addr_t phys, size_t size);
 };
 
-/* The DMA path the device had before we claimed it. */
+/*
+ * The DMA path the device had before we claimed it.  On the map-ops seam
+ * nothing of ours is on the DMA device: its path is the DMA API
+ * (VB_PARENT_API), or physical addresses for the identity backend
+ * (VB_PARENT_DIRECT).
+ */
 enum vb_parent {
 	VB_PARENT_DIRECT,
 	VB_PARENT_IOMMU,
 	VB_PARENT_OPS,
+	VB_PARENT_API,
 };
 
 /**
@@ -331,7 +338,9 @@ enum vb_parent {
  * @warned: one-time warnings already given
  */
 struct vb_dev {
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	const struct dma_map_ops ops;
+#endif
 	struct device *dev;
 	const void *owner;
 	char name[32];
@@ -395,9 +404,23 @@ extern const struct vb_backend_ops vb_identity_backend;
 extern const struct vb_backend_ops vb_parent_backend;
 extern const struct vb_backend_ops vb_xen_backend;
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+/* The 6.12 seam: our dma_map_ops live in the state they serve. */
 static inline struct vb_dev *to_vb_dev(struct device *dev)
 {
 	return container_of(get_dma_ops(dev), struct vb_dev, ops);
+}
+#endif
+
+/* dma_capable() took no attrs before the map_phys DMA core (Linux 6.18). */
+static inline bool vb_dma_capable(struct device *dev, dma_addr_t dma,
+				  size_t size, bool is_ram)
+{
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	return dma_capable(dev, dma, size, is_ram, 0);
+#else
+	return dma_capable(dev, dma, size, is_ram);
+#endif
 }
 
 static inline void vb_stat_add(struct vb_dev *vd, enum vb_stat s,
@@ -501,10 +524,12 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);
 
-/* Map path and dma_map_ops (virtio_bounce_map.c) */
+/* Map path and the seam's ops (virtio_bounce_map.c) */
+unsigned long vb_fb_live(struct vb_dev *vd);
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 void vb_ops_init(struct vb_dev *vd);
 bool vb_claimed(const struct device *dma_dev);
-unsigned long vb_fb_live(struct vb_dev *vd);
+#endif
 
 /* Backends and the previous DMA path (virtio_bounce_backend.c) */
 void vb_prev_init(struct vb_dev *vd);
@@ -518,6 +543,7 @@ void *vb_prev_alloc(struct vb_dev *vd, size_t size, dma_addr_t *dma,
 		    gfp_t gfp, unsigned long attrs);
 void vb_prev_free(struct vb_dev *vd, size_t size, void *vaddr, dma_addr_t dma,
 		  unsigned long attrs);
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 int vb_prev_mmap(struct vb_dev *vd, struct vm_area_struct *vma, void *cpu_addr,
 		 dma_addr_t dma, size_t size, unsigned long attrs);
 int vb_prev_get_sgtable(struct vb_dev *vd, struct sg_table *sgt,
@@ -525,6 +551,7 @@ int vb_prev_get_sgtable(struct vb_dev *vd, struct sg_table *sgt,
 			unsigned long attrs);
 int vb_prev_dma_supported(struct vb_dev *vd, u64 mask);
 u64 vb_prev_required_mask(struct vb_dev *vd);
+#endif
 dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
 
 /* debugfs (virtio_bounce_debugfs.c) */

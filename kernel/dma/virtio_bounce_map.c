@@ -18,6 +18,8 @@
 #include <linux/highmem.h>
 #include <linux/indirect_call_wrapper.h>
 #include <linux/scatterlist.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
 
 #include "direct.h"
 #include "virtio_bounce_internal.h"
@@ -96,6 +98,18 @@ unsigned long vb_fb_live(struct vb_dev *vd)
 	return n;
 }
 
+/* What the previous path maps with, for messages. */
+static void *vb_prev_map_fn(struct vb_dev *vd)
+{
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	return vd->parent == VB_PARENT_DIRECT ? (void *)dma_direct_map_phys :
+						(void *)dma_map_phys;
+#else
+	return vd->parent == VB_PARENT_OPS ? (void *)vd->parent_ops->map_page :
+					     (void *)dma_direct_map_page;
+#endif
+}
+
 static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
 			      size_t size, enum dma_data_direction dir,
 			      unsigned long attrs)
@@ -115,9 +129,7 @@ static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
 			 "virtio_bounce: %s: the %s pool (%zu KiB, %lu failed grows) cannot serve a %zu-byte mapping now; mapping it through the device's previous DMA path (%ps) instead (counted as fallback in debugfs)\n",
 			 vd->name, vd->be->name, vd->pool_bytes >> 10,
 			 vd->grow_failures, size,
-			 vd->parent == VB_PARENT_OPS ?
-			 (void *)vd->parent_ops->map_page :
-			 (void *)dma_direct_map_page);
+			 vb_prev_map_fn(vd));
 	return dma;
 }
 
@@ -242,6 +254,7 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 	return vb_bounce(vd, phys, size, dir, attrs);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
  * vb_map_page() - dma_map_ops.map_page
  * @dev: the DMA device
@@ -261,6 +274,8 @@ static dma_addr_t vb_map_page(struct device *dev, struct page *page,
 	return vb_map_phys(to_vb_dev(dev), page_to_phys(page) + offset, size,
 			   dir, attrs);
 }
+
+#endif
 
 static void vb_bad_unmap(struct vb_dev *vd, const char *what, dma_addr_t dma,
 			 size_t size)
@@ -329,7 +344,7 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 			 * required mask (and maybe into swiotlb), so let
 			 * dma-direct undo it.
 			 */
-			dma_direct_unmap_page(vd->dev, dma, size, dir, attrs);
+			vb_prev_unmap(vd, dma, size, dir, attrs);
 		trace_virtio_bounce_unmap(vd->name, dma, size, dir, false);
 		return;
 	}
@@ -352,6 +367,7 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	vb_slot_free(vd, s);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
  * vb_unmap_page() - dma_map_ops.unmap_page
  * @dev: the DMA device
@@ -368,6 +384,8 @@ static void vb_unmap_page(struct device *dev, dma_addr_t dma, size_t size,
 {
 	vb_unmap_one(to_vb_dev(dev), dma, size, dir, attrs);
 }
+
+#endif
 
 static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		    enum dma_data_direction dir, bool for_cpu)
@@ -414,6 +432,7 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	trace_virtio_bounce_sync(vd->name, dma, size, dir, for_cpu);
 }
 
+#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /* Syncs: any address inside a mapping (partial syncs), as swiotlb. */
 static void vb_sync_single_for_cpu(struct device *dev, dma_addr_t dma,
 				   size_t size, enum dma_data_direction dir)
@@ -672,3 +691,88 @@ void vb_ops_init(struct vb_dev *vd)
 {
 	memcpy((void *)&vd->ops, &vb_ops_template, sizeof(vd->ops));
 }
+#else /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */
+
+/*
+ * struct virtio_map_ops: the virtio core maps every buffer of a claimed
+ * device through these, with our state as its token.  The ring maps one
+ * sg entry at a time and unmaps with attrs 0; coherent rings come from
+ * the DMA device's own path.
+ */
+static dma_addr_t vb_vmap_map_page(union virtio_map map, struct page *page,
+				   unsigned long offset, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	return vb_map_phys(map.bounce, page_to_phys(page) + offset, size, dir,
+			   attrs);
+}
+
+static void vb_vmap_unmap_page(union virtio_map map, dma_addr_t dma,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	vb_unmap_one(map.bounce, dma, size, dir, attrs);
+}
+
+static void vb_vmap_sync_for_cpu(union virtio_map map, dma_addr_t dma,
+				 size_t size, enum dma_data_direction dir)
+{
+	vb_sync(map.bounce, dma, size, dir, true);
+}
+
+static void vb_vmap_sync_for_device(union virtio_map map, dma_addr_t dma,
+				    size_t size, enum dma_data_direction dir)
+{
+	vb_sync(map.bounce, dma, size, dir, false);
+}
+
+static void *vb_vmap_alloc(union virtio_map map, size_t size,
+			   dma_addr_t *dma, gfp_t gfp)
+{
+	return vb_prev_alloc(map.bounce, size, dma, gfp, 0);
+}
+
+static void vb_vmap_free(union virtio_map map, size_t size, void *vaddr,
+			 dma_addr_t dma, unsigned long attrs)
+{
+	vb_prev_free(map.bounce, size, vaddr, dma, attrs);
+}
+
+/* A pool address always needs its syncs; others as their path says. */
+static bool vb_vmap_need_sync(union virtio_map map, dma_addr_t dma)
+{
+	struct vb_dev *vd = map.bounce;
+	bool pool;
+
+	rcu_read_lock();
+	pool = vb_find_slot(vd, dma);
+	rcu_read_unlock();
+	return pool || (vd->parent == VB_PARENT_API && dma_need_sync(vd->dev, dma));
+}
+
+static int vb_vmap_mapping_error(union virtio_map map, dma_addr_t dma)
+{
+	return dma == DMA_MAPPING_ERROR ? -ENOMEM : 0;
+}
+
+/* The largest slot less the min_align_mask padding. */
+static size_t vb_vmap_max_mapping_size(union virtio_map map)
+{
+	struct vb_dev *vd = map.bounce;
+
+	return (1UL << vd->max_shift) - dma_get_min_align_mask(vd->dev);
+}
+
+const struct virtio_map_ops vb_virtio_map_ops = {
+	.map_page = vb_vmap_map_page,
+	.unmap_page = vb_vmap_unmap_page,
+	.sync_single_for_cpu = vb_vmap_sync_for_cpu,
+	.sync_single_for_device = vb_vmap_sync_for_device,
+	.alloc = vb_vmap_alloc,
+	.free = vb_vmap_free,
+	.need_sync = vb_vmap_need_sync,
+	.mapping_error = vb_vmap_mapping_error,
+	.max_mapping_size = vb_vmap_max_mapping_size,
+};
+#endif /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */

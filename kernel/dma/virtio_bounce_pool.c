@@ -215,7 +215,7 @@ static int vb_chunk_map(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp)
 		return err;
 	/* dma_capable(): the mask and the bus limit (bus_dma_limit) */
 	if (!IS_ALIGNED(c->dma, bytes) ||
-	    !dma_capable(vd->dev, c->dma, bytes, true)) {
+	    !vb_dma_capable(vd->dev, c->dma, bytes, true)) {
 		vd->be->chunk_unmap(vd, c);
 		return -ERANGE;
 	}

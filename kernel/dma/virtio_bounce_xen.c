@@ -58,7 +58,7 @@ static dma_addr_t vb_xen_direct(struct vb_dev *vd, phys_addr_t phys,
 		if (pfn_to_bfn(pfn + i) != bfn + i)
 			return DMA_MAPPING_ERROR;
 	dma = phys_to_dma(vd->dev, PFN_PHYS(bfn) + offset_in_page(phys));
-	return dma_capable(vd->dev, dma, size, true) ? dma : DMA_MAPPING_ERROR;
+	return vb_dma_capable(vd->dev, dma, size, true) ? dma : DMA_MAPPING_ERROR;
 }
 
 const struct vb_backend_ops vb_xen_backend = {
