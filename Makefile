@@ -3,16 +3,28 @@
 SHELL := /bin/bash
 TOP   := $(CURDIR)
 B     := $(TOP)/build
-# Kernel lane: 6.12 (LTS, the lane `make test` runs) or 7.3 (mainline:
-# `make kernel LANE=7.3` prepares its tree; docs/design.md, "Mainline lane").
-LANE  ?= 6.12
+# Kernel lane: 7.3 (mainline, virtio_map_ops; the default) or 6.12 (LTS,
+# dma_map_ops).  docs/design.md, "Mainline lane".
+LANE  ?= 7.3
 ifeq ($(LANE),6.12)
 K     := $(B)/linux
+OBJ   := $(B)/obj
+XENV  := 4.17
 else
 K     := $(B)/linux-$(LANE)
+OBJ   := $(B)/obj-$(LANE)
+XENV  := 4.20
 endif
-OBJ   := $(B)/obj
-KUNIT_DIR := $(B)/kunit
+export VB_LANE := $(LANE)
+# `make test`: 7.3 in full and 6.12's build, host checks, base-kernel KUnit
+# and end-to-end (what fits in CI); LANE=... on the command line: that lane
+# in full; `make test-all`: both in full.
+ifeq ($(origin LANE),command line)
+TEST_PLAN := $(LANE):full
+else
+TEST_PLAN := 7.3:full 6.12:ci
+endif
+KUNIT_DIR := $(B)/kunit-$(LANE)
 JOBS  ?= $(shell nproc)
 export JOBS
 
@@ -21,33 +33,40 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb \
 	liburcu-dev
 
-.PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test kunit e2e host-checks \
-	patches check clean distclean versions trace bench
+.PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test test-all kunit e2e host-checks \
+	patches series check clean distclean versions trace bench
 
 help:
 	@echo "virtio_bounce targets:"
 	@echo "  make deps        install the Debian packages the build and tests need"
-	@echo "  make kernel [LANE=6.12|7.3]  fetch Debian linux-source-LANE (6.12: trixie,"
-	@echo "                   build/linux; 7.3: trixie-backports, build/linux-7.3), commit it"
-	@echo "                   as 'base', apply patches/LANE/ and our new files on top"
-	@echo "  make xen         fetch Xen 4.17 (Debian bookworm) and unpack build/xen/xen"
-	@echo "  make build       incremental kernel build (configs/base.config, ccache)"
+	@echo "  Every kernel target takes LANE=7.3 (default: Linux 7.3, virtio_map_ops, Xen 4.20)"
+	@echo "                   or LANE=6.12 (Linux 6.12 LTS, dma_map_ops, Xen 4.17)"
+	@echo "  make kernel      fetch Debian linux-source-LANE (7.3: trixie-backports, build/linux-7.3;"
+	@echo "                   6.12: trixie, build/linux), commit it as 'base', apply"
+	@echo "                   patches/LANE/ and our new files on top"
+	@echo "  make xen         fetch the lane's Xen (Debian) and unpack it (build/xen-4.20, build/xen)"
+	@echo "  make build       incremental kernel build (configs/base.config, ccache) into"
+	@echo "                   build/obj-7.3 or build/obj"
 	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
 	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
-	@echo "  make test        KUnit + end-to-end (QEMU, Xen) + host checks; prints the total"
-	@echo "  make kunit [KUNIT_RUNS='dmadebug rt']  KUnit only: KASAN + DMA_API_DEBUG (build/kunit)"
-	@echo "                   and PREEMPT_RT without DMA_API_DEBUG (build/kunit-rt), both lockdep"
+	@echo "  make test        7.3 in full, 6.12 build + host checks + KUnit (base) + end-to-end;"
+	@echo "                   prints each stage's result and wall time, then the total"
+	@echo "  make test LANE=..  that lane in full;  make test-all: both lanes in full"
+	@echo "  make kunit [KUNIT_RUNS='base debug']  KUnit only: in the base kernel (kunit.enable=1)"
+	@echo "                   and in a debug kernel (KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep)"
+	@echo "  make series      emit build/series-LANE/ (cover letter + patches as one would post"
+	@echo "                   them) and check that each patch applies, builds and is checkpatch clean"
 	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
 	@echo "  make bench [BENCH_ARGS=--quick]  benchmarks/run.py (all modes, boot after boot)"
-	@echo "                   -> benchmarks/results/, then bench-icount and the userspace pool benchmark"
+	@echo "                   -> benchmarks/results/LANE/, then bench-icount and the userspace pool benchmark"
 	@echo "  make bench-icount  instructions per map/unmap (QEMU -icount) and per-function profiles"
 	@echo "  make bench-claim what claiming a slot with cmpxchg at unmap costs, natively"
 	@echo "  make check       same as host-checks"
-	@echo "  make patches [LANE=..]  regenerate patches/LANE/ (hunks in existing files)"
-	@echo "                   and build/series-LANE/ (the whole series) from the lane's tree"
+	@echo "  make patches     regenerate patches/LANE/ (hunks in existing files) from the"
+	@echo "                   lane's tree, and build/series-LANE/ (make series, without the build)"
 	@echo "  make versions    print the kernel and Xen versions in use"
 	@echo "  make clean       remove build outputs, keep downloads and ccache"
 	@echo "  make distclean   remove build/ entirely"
@@ -65,11 +84,11 @@ kernel:
 	@LANE=$(LANE) scripts/prepare-kernel.sh
 
 xen:
-	@scripts/fetch-xen.sh
+	@scripts/fetch-xen.sh $(XENV)
 
 build: kernel
 	@echo "build: $(OBJ) (configs/base.config)"
-	@time scripts/build-kernel.sh $(OBJ) configs/base.config
+	@time VB_KSRC=$(K) flock $(B)/.kbuild.lock scripts/build-kernel.sh $(OBJ) configs/base.config
 	@$(MAKE) -s versions
 
 initramfs:
@@ -78,13 +97,17 @@ initramfs:
 versions:
 	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs*/linux-source-$(LANE)_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
 		"+ $$(git -C $(K) rev-list --count base..HEAD) commits"
-	@[ ! -f $(B)/xen/version ] || echo "xen: $$(cat $(B)/xen/version)"
+	@xd=$(B)/xen-$(XENV); [ $(XENV) = 4.17 ] && xd=$(B)/xen; [ ! -f $$xd/version ] || echo "xen: $$(cat $$xd/version)"
 
 demo: deps build initramfs xen
 	@python3 scripts/vbtest.py demo
 
 kunit: kernel
-	@flock $(B)/.kbuild.lock scripts/kunit.sh $(KUNIT_RUNS)
+	@LANE=$(LANE) scripts/kunit.sh $(KUNIT_RUNS)
+
+series: kernel
+	@[ -f $(KUNIT_DIR)/.config ] || LANE=$(LANE) scripts/kunit.sh debug >/dev/null
+	@scripts/series.sh $(LANE) $(KUNIT_DIR)
 
 e2e: build initramfs xen
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)
@@ -102,8 +125,8 @@ bench-icount: deps build
 	@for m in direct,vb-on:4096:to_dev vb-force,swiotlb:512:to_dev vb-force,swiotlb:512:from_dev; do \
 		IFS=: read -r modes size dir <<<"$$m"; \
 		python3 tools/perf-scripts/vb_profile.py --modes $$modes --size $$size --dir $$dir \
-			--out benchmarks/results/profile-$$size-$$dir-$${modes%%,*}.md >/dev/null || exit 1; \
-	done; ls benchmarks/results/profile-*.md
+			--out benchmarks/results/$(LANE)/profile-$$size-$$dir-$${modes%%,*}.md >/dev/null || exit 1; \
+	done; ls benchmarks/results/$(LANE)/profile-*.md
 
 bench-claim: kernel
 	@$(CC) -O2 -Wall -I$(K)/tools/include -o $(B)/unmap_claim benchmarks/unmap_claim.c
@@ -113,24 +136,26 @@ trace: deps build initramfs
 	@python3 scripts/vbtest.py trace $(B)/trace
 
 host-checks check: kernel
-	@scripts/host-checks.sh
+	@LANE=$(LANE) scripts/host-checks.sh
 
-test: deps kernel xen
-	@scripts/run-tests.sh
+test: deps
+	@scripts/run-tests.sh $(TEST_PLAN)
+
+test-all: deps
+	@scripts/run-tests.sh 7.3:full 6.12:full
 
 patches:
 	@git -C $(K) diff --quiet && git -C $(K) diff --cached --quiet || \
-		{ echo "patches: commit your changes in build/linux first"; exit 1; }
+		{ echo "patches: commit your changes in $(K) first"; exit 1; }
 	@last=$$(git -C $(K) log -1 --format=%s); \
 	top=HEAD; [ "$$last" = "virtio_bounce: new files" ] && top=HEAD~1; \
 	rm -f patches/$(LANE)/*.patch; \
 	git -C $(K) format-patch -q --no-signature -o $(TOP)/patches/$(LANE) base..$$top; \
-	rm -rf $(B)/series-$(LANE); git -C $(K) format-patch -q -o $(B)/series-$(LANE) base..HEAD; \
 	cat patches/$(LANE)/*.patch | sha1sum | cut -c1-12 > $(K)/.git/vb-series; \
-	ls patches/$(LANE); echo "full series: build/series-$(LANE)/"
+	ls patches/$(LANE); scripts/series.sh $(LANE) | tail -n 1
 
 clean:
-	rm -rf $(OBJ) $(KUNIT_DIR) $(B)/e2e $(B)/initramfs.cpio.gz
+	rm -rf $(B)/obj $(B)/obj-* $(B)/kunit-* $(B)/e2e $(B)/initramfs.cpio.gz
 
 distclean:
 	rm -rf $(B)

@@ -198,9 +198,11 @@ def header(res, out, cfg, quick, args):
     with open(os.path.join(out, "raw", first.name + ".log")) as f:
         m = re.search(r"Linux version (\S+)", f.read())
     kver = m.group(1) if m else "?"
-    xv = os.path.join(vbqemu.B, "xen/version")
+    xv = os.path.join(os.path.dirname(cfg.xen), "version")
     xen = open(xv).read().strip() if os.path.exists(xv) else "-"
+    seam = "virtio_map_ops" if cfg.map_ops else "dma_map_ops"
     return ["# virtio_bounce benchmark results\n",
+            f"- lane: {cfg.lane} ({seam})",
             f"- date: {now()}",
             f"- host: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs; {qemu_version()}, accel {cfg.accel}",
             f"- guest kernel: Linux {kver} (configs/base.config), 2 vCPUs; Xen: {xen}",
@@ -326,9 +328,11 @@ def icount_row(res, modes, k):
             f"{ratio(tot.get('vb-on'), tot.get('direct'))} | {ratio(tot.get('vb-force'), tot.get('swiotlb'))} |")
 
 
-def write_icount(res, out, args):
+def write_icount(res, out, args, cfg):
     """Instructions per map and per unmap (QEMU -icount shift=0)."""
+    seam = "virtio_map_ops" if cfg.map_ops else "dma_map_ops"
     md = ["# virtio_bounce: instructions per DMA map and unmap\n",
+          f"- lane: {cfg.lane} ({seam}); kernel `{os.path.relpath(cfg.kernel, TOP)}`",
           f"- date: {now()}; {qemu_version()}, TCG with `-icount shift=0`",
           f"- command: `{command(args)}`",
           "- with `-icount shift=0` the guest clock advances one ns per executed guest "
@@ -385,7 +389,9 @@ def plot(res, out):
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small matrix (3 sizes, 1 thread, short fio)")
-    ap.add_argument("--out", default=os.path.join(TOP, "benchmarks", "results"))
+    ap.add_argument("--out", default=os.path.join(TOP, "benchmarks", "results",
+                                                  os.environ.get("VB_LANE", "6.12")),
+                    help="results directory (default benchmarks/results/$VB_LANE)")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--icount", action="store_true",
                     help="count instructions instead of time (QEMU -icount shift=0): micro only, "
@@ -429,7 +435,7 @@ def main(argv=None):
         print(f"== {m}", flush=True)
         res[m] = run_mode(cfg, m, level, raw)
     if a.icount:
-        write_icount(res, a.out, args)
+        write_icount(res, a.out, args, cfg)
         return 0 if all(r.micro for r in res.values()) else 1
     write_results(res, a.out, cfg, a.quick, args)
     return 0 if all(r.ok for r in res.values()) else 1

@@ -4,11 +4,15 @@
 #  - checkpatch.pl --strict on every new kernel file and every patch;
 #  - kernel-doc -Wall on our kernel files;
 #  - W=1 and sparse (C=2) rebuild of our objects: no warning from our files.
-# Prints "host: N passed, N failed".
+# One lane (LANE=6.12|7.3): its patches, its tree and build directory.
+# Prints "host-LANE: N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-K=$top/build/linux
-obj=$top/build/obj
+LANE=${LANE:-7.3}
+case $LANE in
+6.12) K=$top/build/linux; obj=$top/build/obj ;;
+*) K=$top/build/linux-$LANE; obj=$top/build/obj-$LANE ;;
+esac
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' <<<"$2" | head -n 20; }
@@ -22,7 +26,7 @@ for f in $files; do
 	head -n 2 "$f" | grep -q 'SPDX-License-Identifier: GPL-2.0' || out="$out missing GPL-2.0 SPDX header"
 	[ -z "$out" ] && ok "checkpatch $f" || bad "checkpatch $f" "$out"
 done
-for p in patches/*/*.patch; do
+for p in patches/"$LANE"/*.patch; do
 	# From outside the repo: inside a git tree checkpatch reads a .patch as a file.
 	out=$(cd /tmp && perl $K/scripts/checkpatch.pl --strict --no-tree --terse --show-types "$top/$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v 'FILE_PATH_CHANGES')
 	[ -z "$out" ] && ok "checkpatch ${p#patches/}" || bad "checkpatch ${p#patches/}" "$out"
@@ -43,5 +47,5 @@ if [ -f "$obj/.config" ]; then
 else
 	bad "W=1 + sparse build of our objects" "no configured build/obj: run make build"
 fi
-echo "host: $pass passed, $fail failed"
+echo "host-$LANE: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: build, host checks, KUnit, end-to-end.  Every stage prints
-# its own "<stage>: N passed, N failed"; the last line is the total:
-#   N passed, N failed, N skipped
+# `make test`: every stage of every lane, then the total.
+#   usage: run-tests.sh LANE:LEVEL...   (default: 7.3:full 6.12:ci)
+#   full  build, host checks, KUnit (base kernel and debug kernel), the
+#         series check (git am onto the pristine tree, each patch builds,
+#         checkpatch), end-to-end
+#   ci    build, host checks, KUnit in the base kernel, end-to-end
+# Every stage prints its own "<stage>: N passed, N failed" and its wall
+# time; the last line is the total:  N passed, N failed, N skipped
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+plan=("$@")
+[ ${#plan[@]} -gt 0 ] || plan=(7.3:full 6.12:ci)
 P=0; F=0; S=0
-declare -A wall
-add() {	# add "<stage>: N passed, N failed[, N skipped]" from a log
+walls=()
+add() {	# add PREFIX LOG: "<PREFIX>: N passed, N failed[, N skipped]"
 	local l
 	l=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" | tail -n 1)
 	if [ -z "$l" ]; then
@@ -20,34 +27,50 @@ add() {	# add "<stage>: N passed, N failed[, N skipped]" from a log
 	F=$((F + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$l")))
 	grep -q skipped <<<"$l" && S=$((S + $(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$l")))
 }
-stage() {	# stage NAME COMMAND...
-	local name=$1 t0=$SECONDS log="$top/build/test-$1.log"
-	shift
+stage() {	# stage NAME PREFIX COMMAND...
+	local name=$1 prefix=$2 t0=$SECONDS log="$top/build/test-$1.log"
+	shift 2
 	echo "== $name: $*"
 	"$@" 2>&1 | tee "$log"
-	wall[$name]=$((SECONDS - t0))
-	add "$name" "$log"
+	walls+=("$name $((SECONDS - t0))s")
+	add "$prefix" "$log"
+}
+build_ok() {	# build_ok LANE
+	local lane=$1 obj=build/obj src=build/linux
+	[ "$lane" = 6.12 ] || { obj=build/obj-$lane; src=build/linux-$lane; }
+	local xen=4.20; [ "$lane" = 6.12 ] && xen=4.17
+	if LANE=$lane scripts/prepare-kernel.sh >"build/test-build-$lane.out" 2>&1 &&
+	   scripts/fetch-xen.sh $xen >>"build/test-build-$lane.out" 2>&1 &&
+	   VB_KSRC=$top/$src flock build/.kbuild.lock scripts/build-kernel.sh "$obj" configs/base.config \
+		>>"build/test-build-$lane.out" 2>&1 &&
+	   scripts/mkinitramfs.sh build/initramfs.cpio.gz >>"build/test-build-$lane.out" 2>&1; then
+		echo "PASS $lane kernel build (configs/base.config), Xen $xen and initramfs"
+		echo "build-$lane: 1 passed, 0 failed"
+	else
+		tail -n 30 "build/test-build-$lane.out"
+		echo "FAIL $lane kernel build, see build/test-build-$lane.out"
+		echo "build-$lane: 0 passed, 1 failed"
+	fi
 }
 mkdir -p build
 t0=$SECONDS
-build_ok() {
-	if scripts/build-kernel.sh build/obj configs/base.config >build/test-build.out 2>&1 &&
-	   scripts/mkinitramfs.sh build/initramfs.cpio.gz >>build/test-build.out 2>&1; then
-		echo "PASS kernel build (configs/base.config) and initramfs"
-		echo "build: 1 passed, 0 failed"
+for item in "${plan[@]}"; do
+	lane=${item%%:*}; level=${item#*:}
+	obj=build/obj; [ "$lane" = 6.12 ] || obj=build/obj-$lane
+	echo "==== lane $lane ($level)"
+	stage "build-$lane" "build-$lane" build_ok "$lane"
+	stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
+	if [ "$level" = full ]; then
+		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base debug
+		stage "series-$lane" series scripts/series.sh "$lane" "build/kunit-$lane"
 	else
-		tail -n 30 build/test-build.out
-		echo "FAIL kernel build, see build/test-build.out"
-		echo "build: 0 passed, 1 failed"
+		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base
 	fi
-}
-stage build build_ok
-stage host scripts/host-checks.sh
-stage kunit scripts/kunit.sh
-if [ -f build/obj/arch/x86/boot/bzImage ]; then
-	stage e2e python3 scripts/vbtest.py e2e ${SCENARIOS:-}
-fi
-stage userspace tools/testing/virtio_bounce/run.sh
-echo "== wall time: $((SECONDS - t0)) s ($(for k in "${!wall[@]}"; do printf '%s %ss ' "$k" "${wall[$k]}"; done))"
+	if [ -f "$obj/arch/x86/boot/bzImage" ]; then
+		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e ${SCENARIOS:-}
+	fi
+done
+stage userspace userspace tools/testing/virtio_bounce/run.sh
+echo "== wall time: $((SECONDS - t0)) s (${walls[*]})"
 echo "$P passed, $F failed, $S skipped"
 [ "$F" = 0 ]

@@ -46,14 +46,28 @@ class BootConfig:
     qemu_extra: tuple[str, ...] = ()    # extra QEMU arguments for every boot
     workdir: str = os.path.join(B, "e2e")
 
+    lane: str = "6.12"                  # kernel lane: 6.12 (dma_map_ops) or 7.3
+
+    @property
+    def map_ops(self):
+        """The lane's seam is virtio_map_ops: 1:1 installs nothing."""
+        return self.lane != "6.12"
+
     @classmethod
     def from_env(cls, initrd=None, **kw):
-        """VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL, VB_TIMEOUT override the
-        defaults; @initrd is the default when VB_INITRD is not set."""
+        """VB_LANE picks the lane's kernel (build/obj or build/obj-7.3) and
+        Xen (4.17 or 4.20); VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL,
+        VB_TIMEOUT override them; @initrd is the default when VB_INITRD is
+        not set."""
         env = os.environ
-        return cls(kernel=env.get("VB_KERNEL", cls.kernel),
+        lane = env.get("VB_LANE", "6.12")
+        kernel, xen = cls.kernel, cls.xen
+        if lane != "6.12":
+            kernel = os.path.join(B, f"obj-{lane}/arch/x86/boot/bzImage")
+            xen = os.path.join(B, "xen-4.20/xen")
+        return cls(kernel=env.get("VB_KERNEL", kernel), lane=lane,
                    initrd=env.get("VB_INITRD", initrd or cls.initrd),
-                   xen=env.get("VB_XEN", cls.xen),
+                   xen=env.get("VB_XEN", xen),
                    accel=env.get("VB_ACCEL", cls.accel),
                    timeout=int(env.get("VB_TIMEOUT", str(cls.timeout))), **kw)
 

@@ -38,7 +38,8 @@ Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
                    readers and a writer finish (180 s) with data intact
 
 Environment: VB_ACCEL (default tcg; e.g. kvm), VB_TIMEOUT (seconds per
-boot, default 240), VB_KERNEL, VB_INITRD, VB_XEN (paths).
+boot, default 240), VB_LANE (6.12 or 7.3: picks the kernel and Xen),
+VB_KERNEL, VB_INITRD, VB_XEN (paths).
 """
 import argparse
 import collections
@@ -163,6 +164,17 @@ def check_claimed(res, r, backend, direct):
 def sc_on(res, cfg):
     r = boot(cfg, "on", vb="on")
     check_data(res, r)
+    if cfg.map_ops:
+        # virtio_map_ops: 1:1 is the DMA API itself, so nothing is
+        # installed (no state, no debugfs directory) and each decision
+        # says so.
+        vdevs = sorted(r.devs)
+        bad = [d for d in vdevs if r.decisions.get(d, (None, None))[1:3] != ("identity", "yes")]
+        res.check("on/decision", vdevs and not bad, f"expected identity, direct=yes: {r.decisions}")
+        res.check("on/nothing-installed", not r.stats and
+                  r.log.count("(1:1: nothing installed, the DMA API maps it as dma-direct)") == len(vdevs),
+                  f"debugfs dirs {list(r.stats)}; {len(vdevs)} devices")
+        return
     check_claimed(res, r, "identity", direct=True)
     res.check("on/dma-ops-bypass", r.stats and all(r.stat(d, "bypass") == 1 for d in r.stats)
               and r.log.count("(dma_ops_bypass: the DMA core maps 1:1 as dma-direct)") == len(r.stats),
@@ -334,6 +346,11 @@ def sc_unknown_swiotlb(res, cfg):
     check_clean_log(res, r)
 
 
+def our_map_fn(cfg):
+    """The map function virtio_dma_bench reports for a claimed device."""
+    return "vb_vmap_map_page" if cfg.map_ops else "vb_map_page"
+
+
 SYNC_RE = re.compile(r"VBVAL sync sync need_sync=(?P<need_sync>-?\d+) for_cpu=(?P<for_cpu>\S+) "
                      r"for_device=(?P<for_device>\S+) sg=(?P<sg>\S+) partial=(?P<partial>\S+) "
                      r"unmap=(?P<unmap>\S+) map_page=(?P<map_page>\S+)")
@@ -346,7 +363,7 @@ def sc_sync(res, cfg):
     m = SYNC_RE.search(r.log)
     f = m.groupdict() if m else {}
     line = m.group(0) if m else "no sync result"
-    res.check("sync/claimed", f.get("map_page") == "vb_map_page", line)
+    res.check("sync/claimed", f.get("map_page") == our_map_fn(cfg), line)
     res.check("sync/need-sync", f.get("need_sync") == "1", line)
     for k in ("for_cpu", "for_device", "sg", "partial", "unmap"):
         res.check(f"sync/{k.replace('_', '-')}", f.get(k) == "ok", line)
@@ -446,7 +463,7 @@ def fail_outcome(t):
     map_page says whether our ops are installed on the PCI function."""
     dev, _, _, _, state, ops, seg = t
     # Without virtio_dma_bench's "ops" command, only debugfs tells.
-    ours = ops == "map_page=vb_map_page" if ops else state == "claimed"
+    ours = ops in ("map_page=vb_map_page", "map_page=vb_vmap_map_page") if ops else state == "claimed"
     text = "\n".join(seg)
     if state == "unbound":
         # A claim made before the probe failed must have been dropped.
@@ -691,7 +708,7 @@ DEMO_KEYS = ["mode", "backend", "bypass", "maps", "direct", "fallback", "bounced
 def demo(cfg):
     r = boot(cfg, "demo", vb="on", tests="blk+net+rng")
     kver = re.search(r"Linux version (\S+)", r.log)
-    print("\n== virtio_bounce demo: kernel", kver.group(1) if kver else "?")
+    print("\n== virtio_bounce demo: lane", cfg.lane, "kernel", kver.group(1) if kver else "?")
     print("== command line:", next((l.split("Command line: ", 1)[1].strip() for l in r.log.splitlines()
                                     if "Command line: " in l), "?"))
     print("== decisions (dmesg):")
@@ -703,6 +720,10 @@ def demo(cfg):
     for d in sorted(r.stats):
         kind = DEV_NAMES.get(r.devs.get(d, ("?",))[0], "?")
         print("  %-8s %-5s " % (d, kind) + " ".join(str(r.stats[d].get(k, "-")) for k in DEMO_KEYS))
+    for d in sorted(set(r.devs) - set(r.stats)):
+        kind = DEV_NAMES.get(r.devs.get(d, ("?",))[0], "?")
+        print("  %-8s %-5s nothing installed: maps through the DMA API (%s)" %
+              (d, kind, "dma-direct, 1:1" if r.decisions.get(d, ("", "", ""))[2] == "yes" else "stock path"))
     res = Results()
     check_data(res, r)
     print(f"demo: {res.passed} passed, {res.failed} failed")
@@ -715,6 +736,7 @@ def e2e_cmd(cfg, names):
         print(f"unknown scenario {unknown[0]}; try: {' '.join(SCENARIOS)}")
         return 2
     res = Results()
+    print(f"e2e: lane {cfg.lane}: {os.path.relpath(cfg.kernel)}, Xen {os.path.relpath(cfg.xen)}")
     for n in names:
         SCENARIOS[n](res, cfg)
     print(f"e2e: {res.passed} passed, {res.failed} failed")

@@ -43,9 +43,16 @@ void vb_prev_init(struct vb_dev *vd)
 dma_addr_t vb_prev_map(struct vb_dev *vd, phys_addr_t phys, size_t size,
 		       enum dma_data_direction dir, unsigned long attrs)
 {
+	dma_addr_t dma;
+
 	if (vd->parent == VB_PARENT_DIRECT)
 		return dma_direct_map_phys(vd->dev, phys, size, dir, attrs, true);
-	return dma_map_phys(vd->dev, phys, size, dir, attrs);
+	dma = dma_map_phys(vd->dev, phys, size, dir, attrs);
+	/*
+	 * We are the DMA API's caller here: check its answer ourselves
+	 * (DMA_API_DEBUG requires it; the virtio core asks our ops).
+	 */
+	return dma_mapping_error(vd->dev, dma) ? DMA_MAPPING_ERROR : dma;
 }
 
 void vb_prev_unmap(struct vb_dev *vd, dma_addr_t dma, size_t size,

@@ -1,9 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio_dma_bench: time dma_map/unmap through the DMA ops actually
- * installed on a virtio device's DMA device: dma-direct, swiotlb,
- * swiotlb-xen or virtio_bounce, whatever the boot chose; and a few probes
- * for the end-to-end tests.
+ * virtio_dma_bench: time the DMA map/unmap of a virtio device's buffers
+ * through whatever maps them on this boot: dma-direct, swiotlb,
+ * swiotlb-xen or virtio_bounce; and a few probes for the end-to-end tests.
+ *
+ * Two kernel lanes, one seam (the vdb_* helpers on a struct vdb_target,
+ * the rest of the file is common):
+ *
+ *   6.12 (!CONFIG_VIRTIO_BOUNCE_MAP_OPS): virtio_bounce installs
+ *     dma_map_ops on the virtio device's DMA device, the PCI function, and
+ *     virtio maps through the DMA API on it; so does the bench: dma_map_*()
+ *     and dma_sync_*() on DEV.
+ *   7.3 (CONFIG_VIRTIO_BOUNCE_MAP_OPS): virtio_bounce installs struct
+ *     virtio_map_ops on the virtio device (vdev->map), or nothing when it
+ *     maps 1:1, and then virtio uses the DMA API on the PCI function.  The
+ *     bench maps the way a virtio driver premaps its buffers: through the
+ *     virtqueue_map_*() calls on the first virtqueue of the virtio device
+ *     on DEV, which take vdev->map or the DMA API as virtio_ring does.  The
+ *     device's driver must be bound (no virtqueue: -ENODEV), and is kept
+ *     bound while a command runs (device_lock()).
  *
  * Unlike kernel/dma/map_benchmark.c it does not bind a driver (which for
  * a virtio function would bypass virtio's probe and its per-device ops),
@@ -18,7 +33,8 @@
  * device, e.g. 0000:00:05.0), DIR 0..2 (bidirectional, to device, from
  * device).  The result has one line per batch:
  *   batch THREAD MAP_PS UNMAP_PS     (picoseconds per operation)
- * and a summary line: ops, wall time, and the ops in use.
+ * and a summary line: ops, wall time, and the ops in use (DEV's
+ * dma_map_ops; on 7.3 the virtio device's virtio_map_ops when it has any).
  *
  * Other commands, each with a one-line result read back from the same file:
  *
@@ -29,19 +45,28 @@
  *                     list), play the device by writing the bytes it sees
  *                     (phys_to_virt(dma_to_phys()): only meaningful where
  *                     the device address is a physical one) and check
- *                     that dma_sync_*_for_cpu() hands them to the CPU and
- *                     dma_sync_*_for_device() hands the CPU's bytes to the
- *                     device, in full and for a range at an offset:
+ *                     that a sync for the CPU hands them to the CPU and a
+ *                     sync for the device hands the CPU's bytes to the
+ *                     device, in full and for a range at an offset
+ *                     (dma_sync_*(); virtqueue_map_sync_single_range_*()
+ *                     on 7.3, which has no sg calls: each entry is mapped
+ *                     and synced on its own, as virtio_ring does):
  *       sync need_sync=N for_cpu=R for_device=R sg=R partial=R unmap=R map_page=OPS
  *                     R is "ok", "bad:CASE@OFFSET" (first byte that
  *                     differs) or "err:CASE"; need_sync is dma_need_sync()
- *                     of the FROM_DEVICE mapping.
+ *                     (virtqueue_map_need_sync() on 7.3) of the
+ *                     FROM_DEVICE mapping.
  *   ops DEV           ops map_page=OPS skip_sync=0|1 bypass=0|1
+ *                     OPS: the map_page of DEV's dma_map_ops (map_phys on
+ *                     7.3), or dma-direct; on 7.3 the map_page of the
+ *                     virtio device's virtio_map_ops when it has any.
  *   flush DEV         virtio_bounce only: give every online CPU's cached
  *                     slots back to their chunks (so that the pool file's
  *                     slots_out counts mapped slots only):
  *       flush claimed=0|1
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-direct.h>
@@ -57,6 +82,11 @@
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#endif
+
 #ifdef CONFIG_VIRTIO_BOUNCE
 #include "virtio_bounce_internal.h"
 #endif
@@ -71,8 +101,304 @@
 #define VDB_MAX_BATCHES	1024
 #define VDB_MAX_SIZE	SZ_4M
 
-struct vdb_run {
+/*
+ * ---- The seam: what maps the buffers, one lane each -------------------
+ *
+ * @dev is the PCI function named DEV: the device whose addresses the
+ * device sees (dma_to_phys(), phys_to_dma()); @vq (7.3) the first
+ * virtqueue of the virtio device on it, whose virtqueue_map_*() calls the
+ * bench makes.  Everything below the seam maps through these helpers.
+ */
+struct vdb_target {
 	struct device *dev;
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	struct virtqueue *vq;
+#endif
+};
+
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+static int vdb_match_virtio(struct device *dev, const void *data)
+{
+	return is_virtio_device(dev);
+}
+
+/*
+ * Find DEV and the first virtqueue of its virtio device, and hold the
+ * virtio device's driver bound (and so its virtqueues) until vdb_put().
+ */
+static int vdb_get(const char *name, struct vdb_target *t)
+{
+	struct virtio_device *vdev;
+	struct device *child;
+
+	t->dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!t->dev)
+		return -ENODEV;
+	child = device_find_child(t->dev, NULL, vdb_match_virtio);
+	if (!child) {
+		pr_warn("%s: no virtio device on it\n", name);
+		goto put_dev;
+	}
+	vdev = dev_to_virtio(child);
+	device_lock(child);
+	spin_lock(&vdev->vqs_list_lock);
+	t->vq = list_first_entry_or_null(&vdev->vqs, struct virtqueue, list);
+	spin_unlock(&vdev->vqs_list_lock);
+	if (t->vq)
+		return 0;
+	pr_warn("%s: virtio device %s has no virtqueue (no driver bound?)\n",
+		name, dev_name(child));
+	device_unlock(child);
+	put_device(child);
+put_dev:
+	put_device(t->dev);
+	return -ENODEV;
+}
+
+static void vdb_put(struct vdb_target *t)
+{
+	struct device *child = &t->vq->vdev->dev;
+
+	device_unlock(child);
+	put_device(child);
+	put_device(t->dev);
+}
+
+static dma_addr_t vdb_map(const struct vdb_target *t, void *buf, size_t len,
+			  enum dma_data_direction dir)
+{
+	return virtqueue_map_single_attrs(t->vq, buf, len, dir, 0);
+}
+
+static void vdb_unmap(const struct vdb_target *t, dma_addr_t dma, size_t len,
+		      enum dma_data_direction dir)
+{
+	virtqueue_unmap_single_attrs(t->vq, dma, len, dir, 0);
+}
+
+static int vdb_mapping_error(const struct vdb_target *t, dma_addr_t dma)
+{
+	return virtqueue_map_mapping_error(t->vq, dma);
+}
+
+static bool vdb_need_sync(const struct vdb_target *t, dma_addr_t dma)
+{
+	return virtqueue_map_need_sync(t->vq, dma);
+}
+
+/* Sync [@dma + @off, +@len) of a mapping for the CPU or for the device. */
+static void vdb_sync_range(const struct vdb_target *t, dma_addr_t dma,
+			   size_t off, size_t len, enum dma_data_direction dir,
+			   bool for_cpu)
+{
+	if (for_cpu)
+		virtqueue_map_sync_single_range_for_cpu(t->vq, dma, off, len,
+							dir);
+	else
+		virtqueue_map_sync_single_range_for_device(t->vq, dma, off,
+							   len, dir);
+}
+
+/*
+ * virtio_map_ops has no sg calls: virtio_ring maps (vring_map_one_sg())
+ * and unmaps one entry at a time, so do we.  virtqueue_map_single_attrs()
+ * is its virtqueue_map_page_attrs() plus its physical address for a
+ * device that does not use the DMA API; our buffers are kmalloc'ed.
+ */
+static void vdb_sg_unmap(const struct vdb_target *t, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		vdb_unmap(t, sg_dma_address(sg), sg_dma_len(sg), dir);
+}
+
+static int vdb_sg_map(const struct vdb_target *t, struct scatterlist *sgl,
+		      int nents, enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg_dma_address(sg) = vdb_map(t, sg_virt(sg), sg->length, dir);
+		if (vdb_mapping_error(t, sg_dma_address(sg))) {
+			vdb_sg_unmap(t, sgl, i, dir);
+			return 0;
+		}
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static void vdb_sg_sync(const struct vdb_target *t, struct scatterlist *sgl,
+			int nents, enum dma_data_direction dir, bool for_cpu)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		vdb_sync_range(t, sg_dma_address(sg), 0, sg_dma_len(sg), dir,
+			       for_cpu);
+}
+
+/* What maps: the virtio device's map ops, or DEV's DMA ops (NULL: direct). */
+static const void *vdb_ops_ptr(const struct vdb_target *t)
+{
+	const struct virtio_device *vdev = t->vq->vdev;
+
+	return vdev->map ? (const void *)vdev->map : get_dma_ops(t->dev);
+}
+
+/* The map_page of the virtio map ops, or of DEV's, or "dma-direct". */
+static void vdb_ops_name(const struct vdb_target *t, char *s, size_t len)
+{
+	const struct virtio_map_ops *map = t->vq->vdev->map;
+	const struct dma_map_ops *ops = get_dma_ops(t->dev);
+
+	if (map)
+		snprintf(s, len, "%ps", map->map_page);
+	else if (ops)
+		snprintf(s, len, "%ps", ops->map_phys);
+	else
+		strscpy(s, "dma-direct", len);
+}
+
+static int vdb_skip_sync(struct device *dev)
+{
+	return IS_ENABLED(CONFIG_DMA_NEED_SYNC) ? dev_dma_skip_sync(dev) : -1;
+}
+
+static int vdb_bypass(struct device *dev)
+{
+	return dev_dma_ops_bypass(dev);
+}
+
+/* Flush virtio_bounce's per-CPU caches; false if it does not map DEV. */
+static bool vdb_flush_pool(const struct vdb_target *t)
+{
+	struct virtio_device *vdev = t->vq->vdev;
+
+	if (vdev->map != &vb_virtio_map_ops)
+		return false;
+	vb_flush_caches(vdev->vmap.bounce);
+	return true;
+}
+#else /* !CONFIG_VIRTIO_BOUNCE_MAP_OPS */
+static int vdb_get(const char *name, struct vdb_target *t)
+{
+	t->dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	return t->dev ? 0 : -ENODEV;
+}
+
+static void vdb_put(struct vdb_target *t)
+{
+	put_device(t->dev);
+}
+
+static dma_addr_t vdb_map(const struct vdb_target *t, void *buf, size_t len,
+			  enum dma_data_direction dir)
+{
+	return dma_map_single(t->dev, buf, len, dir);
+}
+
+static void vdb_unmap(const struct vdb_target *t, dma_addr_t dma, size_t len,
+		      enum dma_data_direction dir)
+{
+	dma_unmap_single(t->dev, dma, len, dir);
+}
+
+static int vdb_mapping_error(const struct vdb_target *t, dma_addr_t dma)
+{
+	return dma_mapping_error(t->dev, dma);
+}
+
+static bool vdb_need_sync(const struct vdb_target *t, dma_addr_t dma)
+{
+	return dma_need_sync(t->dev, dma);
+}
+
+/* Sync [@dma + @off, +@len) of a mapping for the CPU or for the device. */
+static void vdb_sync_range(const struct vdb_target *t, dma_addr_t dma,
+			   size_t off, size_t len, enum dma_data_direction dir,
+			   bool for_cpu)
+{
+	if (for_cpu)
+		dma_sync_single_for_cpu(t->dev, dma + off, len, dir);
+	else
+		dma_sync_single_for_device(t->dev, dma + off, len, dir);
+}
+
+static int vdb_sg_map(const struct vdb_target *t, struct scatterlist *sgl,
+		      int nents, enum dma_data_direction dir)
+{
+	return dma_map_sg(t->dev, sgl, nents, dir);
+}
+
+static void vdb_sg_unmap(const struct vdb_target *t, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir)
+{
+	dma_unmap_sg(t->dev, sgl, nents, dir);
+}
+
+static void vdb_sg_sync(const struct vdb_target *t, struct scatterlist *sgl,
+			int nents, enum dma_data_direction dir, bool for_cpu)
+{
+	if (for_cpu)
+		dma_sync_sg_for_cpu(t->dev, sgl, nents, dir);
+	else
+		dma_sync_sg_for_device(t->dev, sgl, nents, dir);
+}
+
+/* What maps: DEV's DMA ops (NULL: dma-direct). */
+static const void *vdb_ops_ptr(const struct vdb_target *t)
+{
+	return get_dma_ops(t->dev);
+}
+
+/* The map_page of DEV's ops, or "dma-direct". */
+static void vdb_ops_name(const struct vdb_target *t, char *s, size_t len)
+{
+	const struct dma_map_ops *ops = get_dma_ops(t->dev);
+
+	if (ops)
+		snprintf(s, len, "%ps", ops->map_page);
+	else
+		strscpy(s, "dma-direct", len);
+}
+
+static int vdb_skip_sync(struct device *dev)
+{
+#ifdef CONFIG_DMA_NEED_SYNC
+	return dev->dma_skip_sync;
+#else
+	return -1;
+#endif
+}
+
+static int vdb_bypass(struct device *dev)
+{
+	return dev->dma_ops_bypass;
+}
+
+/* Flush virtio_bounce's per-CPU caches; false if it does not own DEV. */
+static bool vdb_flush_pool(const struct vdb_target *t)
+{
+#ifdef CONFIG_VIRTIO_BOUNCE
+	if (vb_claimed(t->dev)) {
+		vb_flush_caches(to_vb_dev(t->dev));
+		return true;
+	}
+#endif
+	return false;
+}
+#endif /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */
+
+/* ---- run: timed batches of maps and unmaps ------------------------------ */
+
+struct vdb_run {
+	struct vdb_target t;
 	size_t size;
 	enum dma_data_direction dir;
 	unsigned int threads, batch, batches;
@@ -139,18 +465,18 @@ static int vdb_fn(void *arg)
 
 		t0 = ktime_get_ns();
 		for (i = 0; i < r->batch; i++) {
-			dma[i] = dma_map_single(r->dev, buf[i], r->size, r->dir);
-			if (dma_mapping_error(r->dev, dma[i]))
+			dma[i] = vdb_map(&r->t, buf[i], r->size, r->dir);
+			if (vdb_mapping_error(&r->t, dma[i]))
 				break;
 		}
 		t1 = ktime_get_ns();
 		if (i < r->batch) {
 			while (i--)
-				dma_unmap_single(r->dev, dma[i], r->size, r->dir);
+				vdb_unmap(&r->t, dma[i], r->size, r->dir);
 			goto fail;
 		}
 		for (i = 0; i < r->batch; i++)
-			dma_unmap_single(r->dev, dma[i], r->size, r->dir);
+			vdb_unmap(&r->t, dma[i], r->size, r->dir);
 		t2 = ktime_get_ns();
 		r->res[t->id * r->batches + b][0] = div_u64((t1 - t0) * 1000, r->batch);
 		r->res[t->id * r->batches + b][1] = div_u64((t2 - t1) * 1000, r->batch);
@@ -212,7 +538,7 @@ static int vdb_run(struct vdb_run *r)
 	p = out;
 	p += scnprintf(p, out + len - p,
 		       "summary dev=%s ops=%ps size=%zu dir=%d threads=%u batch=%u batches=%u wall_ns=%llu failed=%d\n",
-		       dev_name(r->dev), get_dma_ops(r->dev), r->size, r->dir,
+		       dev_name(r->t.dev), vdb_ops_ptr(&r->t), r->size, r->dir,
 		       r->threads, r->batch, r->batches, wall,
 		       atomic_read(&r->failed));
 	for (i = 0; i < r->threads * r->batches; i++)
@@ -245,7 +571,7 @@ static dma_addr_t vdb_bus(struct device *dev, phys_addr_t phys)
  * exchanged for another machine frame (so the buffer straddles), and say
  * whether each map went to the device directly (its bus address) or not.
  */
-static int vdb_xen_straddle(struct device *dev)
+static int vdb_xen_straddle(const struct vdb_target *t)
 {
 	struct page *pg = alloc_pages(GFP_KERNEL, 1);
 	phys_addr_t p, edge;
@@ -261,11 +587,11 @@ static int vdb_xen_straddle(struct device *dev)
 	edge = p + PAGE_SIZE - 16;
 	contig_before = vdb_mach_contig(p);
 	if (contig_before) {
-		bus = vdb_bus(dev, edge);
-		dma = dma_map_single(dev, phys_to_virt(edge), 32, DMA_TO_DEVICE);
-		if (!dma_mapping_error(dev, dma)) {
+		bus = vdb_bus(t->dev, edge);
+		dma = vdb_map(t, phys_to_virt(edge), 32, DMA_TO_DEVICE);
+		if (!vdb_mapping_error(t, dma)) {
 			contig_direct = dma == bus;
-			dma_unmap_single(dev, dma, 32, DMA_TO_DEVICE);
+			vdb_unmap(t, dma, 32, DMA_TO_DEVICE);
 		}
 	}
 	/* Give the second page another machine frame. */
@@ -273,22 +599,21 @@ static int vdb_xen_straddle(struct device *dev)
 	if (!err) {
 		contig_after = vdb_mach_contig(p);
 		if (!contig_after) {
-			bus = vdb_bus(dev, edge);
-			dma = dma_map_single(dev, phys_to_virt(edge), 32,
-					     DMA_TO_DEVICE);
-			if (!dma_mapping_error(dev, dma)) {
+			bus = vdb_bus(t->dev, edge);
+			dma = vdb_map(t, phys_to_virt(edge), 32, DMA_TO_DEVICE);
+			if (!vdb_mapping_error(t, dma)) {
 				straddle_bounced = dma != bus;
-				dma_unmap_single(dev, dma, 32, DMA_TO_DEVICE);
+				vdb_unmap(t, dma, 32, DMA_TO_DEVICE);
 			}
 		}
 		xen_destroy_contiguous_region(p + PAGE_SIZE, 0);
 	}
 	__free_pages(pg, 1);
-	return vdb_set_out(VDB_STRADDLE_FMT, get_dma_ops(dev), contig_before,
+	return vdb_set_out(VDB_STRADDLE_FMT, vdb_ops_ptr(t), contig_before,
 			   contig_direct, err, contig_after, straddle_bounced);
 }
 #else
-static int vdb_xen_straddle(struct device *dev)
+static int vdb_xen_straddle(const struct vdb_target *t)
 {
 	return -ENODEV;
 }
@@ -378,7 +703,8 @@ static u8 *vdb_dev_view(struct device *dev, dma_addr_t dma)
 }
 
 /* FROM_DEVICE: the device writes, the CPU syncs it all, then a range. */
-static void vdb_sync_from(struct device *dev, struct vdb_sync_res *res)
+static void vdb_sync_from(const struct vdb_target *t,
+			  struct vdb_sync_res *res)
 {
 	const enum dma_data_direction dir = DMA_FROM_DEVICE;
 	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
@@ -389,27 +715,26 @@ static void vdb_sync_from(struct device *dev, struct vdb_sync_res *res)
 		return;
 	}
 	memset(buf, 0xa5, VDB_SYNC_LEN);
-	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
-	if (dma_mapping_error(dev, dma)) {
+	dma = vdb_map(t, buf, VDB_SYNC_LEN, dir);
+	if (vdb_mapping_error(t, dma)) {
 		vdb_note(res->for_cpu, "from-map", 0, true);
 		goto out;
 	}
-	res->need_sync = dma_need_sync(dev, dma);
-	dv = vdb_dev_view(dev, dma);
+	res->need_sync = vdb_need_sync(t, dma);
+	dv = vdb_dev_view(t->dev, dma);
 	if (!dv) {
 		vdb_note(res->for_cpu, "from-view", 0, true);
 	} else {
 		vdb_fill(dv, VDB_SYNC_LEN, 1, 0);
-		dma_sync_single_for_cpu(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_sync_range(t, dma, 0, VDB_SYNC_LEN, dir, true);
 		vdb_note(res->for_cpu, "from",
 			 vdb_diff(buf, VDB_SYNC_LEN, 1, 0), false);
 		/* The device rewrites it all, the CPU takes back one range. */
 		vdb_fill(dv, VDB_SYNC_LEN, 3, 0);
-		dma_sync_single_for_cpu(dev, dma + VDB_PART_OFF, VDB_PART_LEN,
-					dir);
+		vdb_sync_range(t, dma, VDB_PART_OFF, VDB_PART_LEN, dir, true);
 		vdb_note(res->partial, "from", vdb_diff_part(buf, 3, 1), false);
 	}
-	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+	vdb_unmap(t, dma, VDB_SYNC_LEN, dir);
 	/* Unmap hands the CPU all the device wrote last. */
 	if (dv)
 		vdb_note(res->unmap, "from", vdb_diff(buf, VDB_SYNC_LEN, 3, 0),
@@ -419,7 +744,8 @@ out:
 }
 
 /* BIDIRECTIONAL: both ways, in full and for a range. */
-static void vdb_sync_bidi(struct device *dev, struct vdb_sync_res *res)
+static void vdb_sync_bidi(const struct vdb_target *t,
+			  struct vdb_sync_res *res)
 {
 	const enum dma_data_direction dir = DMA_BIDIRECTIONAL;
 	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
@@ -430,33 +756,32 @@ static void vdb_sync_bidi(struct device *dev, struct vdb_sync_res *res)
 		return;
 	}
 	vdb_fill(buf, VDB_SYNC_LEN, 10, 0);
-	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
-	if (dma_mapping_error(dev, dma)) {
+	dma = vdb_map(t, buf, VDB_SYNC_LEN, dir);
+	if (vdb_mapping_error(t, dma)) {
 		vdb_note(res->for_device, "bidi-map", 0, true);
 		goto out;
 	}
-	dv = vdb_dev_view(dev, dma);
+	dv = vdb_dev_view(t->dev, dma);
 	if (!dv) {
 		vdb_note(res->for_device, "bidi-view", 0, true);
 	} else {
 		vdb_note(res->for_device, "bidi-map",
 			 vdb_diff(dv, VDB_SYNC_LEN, 10, 0), false);
 		vdb_fill(dv, VDB_SYNC_LEN, 2, 0);
-		dma_sync_single_for_cpu(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_sync_range(t, dma, 0, VDB_SYNC_LEN, dir, true);
 		vdb_note(res->for_cpu, "bidi",
 			 vdb_diff(buf, VDB_SYNC_LEN, 2, 0), false);
 		vdb_fill(buf, VDB_SYNC_LEN, 4, 0);
-		dma_sync_single_for_device(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_sync_range(t, dma, 0, VDB_SYNC_LEN, dir, false);
 		vdb_note(res->for_device, "bidi",
 			 vdb_diff(dv, VDB_SYNC_LEN, 4, 0), false);
 		/* The CPU rewrites it all, the device gets one range. */
 		vdb_fill(buf, VDB_SYNC_LEN, 5, 0);
-		dma_sync_single_for_device(dev, dma + VDB_PART_OFF,
-					   VDB_PART_LEN, dir);
+		vdb_sync_range(t, dma, VDB_PART_OFF, VDB_PART_LEN, dir, false);
 		vdb_note(res->partial, "bidi", vdb_diff_part(dv, 5, 4), false);
 		vdb_fill(dv, VDB_SYNC_LEN, 12, 0);
 	}
-	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+	vdb_unmap(t, dma, VDB_SYNC_LEN, dir);
 	if (dv)
 		vdb_note(res->unmap, "bidi", vdb_diff(buf, VDB_SYNC_LEN, 12, 0),
 			 false);
@@ -465,7 +790,8 @@ out:
 }
 
 /* TO_DEVICE: map hands the device the CPU's bytes, and so does a sync. */
-static void vdb_sync_to(struct device *dev, struct vdb_sync_res *res)
+static void vdb_sync_to(const struct vdb_target *t,
+			struct vdb_sync_res *res)
 {
 	const enum dma_data_direction dir = DMA_TO_DEVICE;
 	u8 *buf = kmalloc(VDB_SYNC_LEN, GFP_KERNEL), *dv;
@@ -476,23 +802,23 @@ static void vdb_sync_to(struct device *dev, struct vdb_sync_res *res)
 		return;
 	}
 	vdb_fill(buf, VDB_SYNC_LEN, 6, 0);
-	dma = dma_map_single(dev, buf, VDB_SYNC_LEN, dir);
-	if (dma_mapping_error(dev, dma)) {
+	dma = vdb_map(t, buf, VDB_SYNC_LEN, dir);
+	if (vdb_mapping_error(t, dma)) {
 		vdb_note(res->for_device, "to-map", 0, true);
 		goto out;
 	}
-	dv = vdb_dev_view(dev, dma);
+	dv = vdb_dev_view(t->dev, dma);
 	if (!dv) {
 		vdb_note(res->for_device, "to-view", 0, true);
 	} else {
 		vdb_note(res->for_device, "to-map",
 			 vdb_diff(dv, VDB_SYNC_LEN, 6, 0), false);
 		vdb_fill(buf, VDB_SYNC_LEN, 7, 0);
-		dma_sync_single_for_device(dev, dma, VDB_SYNC_LEN, dir);
+		vdb_sync_range(t, dma, 0, VDB_SYNC_LEN, dir, false);
 		vdb_note(res->for_device, "to",
 			 vdb_diff(dv, VDB_SYNC_LEN, 7, 0), false);
 	}
-	dma_unmap_single(dev, dma, VDB_SYNC_LEN, dir);
+	vdb_unmap(t, dma, VDB_SYNC_LEN, dir);
 out:
 	kfree(buf);
 }
@@ -547,8 +873,9 @@ static long vdb_sg_cpu(u8 **bufs, unsigned int seed, bool fill)
 	return -1;
 }
 
-/* An sg list, BIDIRECTIONAL: dma_sync_sg_for_cpu() and _for_device(). */
-static void vdb_sync_sg(struct device *dev, struct vdb_sync_res *res)
+/* An sg list, BIDIRECTIONAL: synced for the CPU and for the device. */
+static void vdb_sync_sg(const struct vdb_target *t,
+			struct vdb_sync_res *res)
 {
 	const enum dma_data_direction dir = DMA_BIDIRECTIONAL;
 	struct scatterlist sgl[VDB_SG_NENTS];
@@ -566,40 +893,29 @@ static void vdb_sync_sg(struct device *dev, struct vdb_sync_res *res)
 		sg_set_buf(&sgl[i], bufs[i], vdb_sg_len[i]);
 	}
 	vdb_sg_cpu(bufs, 13, true);
-	n = dma_map_sg(dev, sgl, VDB_SG_NENTS, dir);
+	n = vdb_sg_map(t, sgl, VDB_SG_NENTS, dir);
 	if (!n) {
 		vdb_note(res->sg, "map", 0, true);
 		goto out;
 	}
-	d = vdb_sg_dev(dev, sgl, n, 8, true);
+	d = vdb_sg_dev(t->dev, sgl, n, 8, true);
 	if (d == -2) {
 		vdb_note(res->sg, "view", 0, true);
 	} else {
-		dma_sync_sg_for_cpu(dev, sgl, VDB_SG_NENTS, dir);
+		vdb_sg_sync(t, sgl, VDB_SG_NENTS, dir, true);
 		vdb_note(res->sg, "cpu", vdb_sg_cpu(bufs, 8, false), false);
 		vdb_sg_cpu(bufs, 9, true);
-		dma_sync_sg_for_device(dev, sgl, VDB_SG_NENTS, dir);
-		vdb_note(res->sg, "device", vdb_sg_dev(dev, sgl, n, 9, false),
-			 false);
+		vdb_sg_sync(t, sgl, VDB_SG_NENTS, dir, false);
+		vdb_note(res->sg, "device",
+			 vdb_sg_dev(t->dev, sgl, n, 9, false), false);
 	}
-	dma_unmap_sg(dev, sgl, VDB_SG_NENTS, dir);
+	vdb_sg_unmap(t, sgl, VDB_SG_NENTS, dir);
 out:
 	for (i = 0; i < VDB_SG_NENTS; i++)
 		kfree(bufs[i]);
 }
 
-/* The map_page of @dev's ops, or "dma-direct", into @s. */
-static void vdb_ops_name(struct device *dev, char *s, size_t len)
-{
-	const struct dma_map_ops *ops = get_dma_ops(dev);
-
-	if (ops)
-		snprintf(s, len, "%ps", ops->map_page);
-	else
-		strscpy(s, "dma-direct", len);
-}
-
-static int vdb_sync(struct device *dev)
+static int vdb_sync(const struct vdb_target *t)
 {
 	struct vdb_sync_res res = { .need_sync = -1 };
 	char ops[64];
@@ -609,44 +925,35 @@ static int vdb_sync(struct device *dev)
 	strscpy(res.sg, "ok", sizeof(res.sg));
 	strscpy(res.partial, "ok", sizeof(res.partial));
 	strscpy(res.unmap, "ok", sizeof(res.unmap));
-	vdb_sync_from(dev, &res);
-	vdb_sync_bidi(dev, &res);
-	vdb_sync_to(dev, &res);
-	vdb_sync_sg(dev, &res);
-	vdb_ops_name(dev, ops, sizeof(ops));
+	vdb_sync_from(t, &res);
+	vdb_sync_bidi(t, &res);
+	vdb_sync_to(t, &res);
+	vdb_sync_sg(t, &res);
+	vdb_ops_name(t, ops, sizeof(ops));
 	return vdb_set_out(VDB_SYNC_FMT, res.need_sync, res.for_cpu,
 			   res.for_device, res.sg, res.partial, res.unmap, ops);
 }
 
-static int vdb_ops(struct device *dev)
+static int vdb_ops(const struct vdb_target *t)
 {
-	int skip_sync = -1;
 	char ops[64];
 
-#ifdef CONFIG_DMA_NEED_SYNC
-	skip_sync = dev->dma_skip_sync;
-#endif
-	vdb_ops_name(dev, ops, sizeof(ops));
+	vdb_ops_name(t, ops, sizeof(ops));
 	return vdb_set_out("ops map_page=%s skip_sync=%d bypass=%d\n", ops,
-			   skip_sync, dev->dma_ops_bypass);
+			   vdb_skip_sync(t->dev), vdb_bypass(t->dev));
 }
 
-static int vdb_flush(struct device *dev)
+static int vdb_flush(const struct vdb_target *t)
 {
-	bool claimed = false;
+	bool claimed = vdb_flush_pool(t);
 
-#ifdef CONFIG_VIRTIO_BOUNCE
-	claimed = vb_claimed(dev);
-	if (claimed)
-		vb_flush_caches(to_vb_dev(dev));
-#endif
 	return vdb_set_out("flush claimed=%d\n", claimed);
 }
 
 /* "CMD DEV" commands: one device, one result line. */
 static const struct {
 	const char *name;
-	int (*fn)(struct device *dev);
+	int (*fn)(const struct vdb_target *t);
 } vdb_cmds[] = {
 	{ "xen-straddle", vdb_xen_straddle },
 	{ "sync", vdb_sync },
@@ -667,16 +974,16 @@ static int vdb_find_cmd(const char *cmd)
 
 static int vdb_dev_cmd(int i, const char *name)
 {
-	struct device *dev;
+	struct vdb_target t;
 	int err;
 
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-	if (!dev)
-		return -ENODEV;
+	err = vdb_get(name, &t);
+	if (err)
+		return err;
 	mutex_lock(&vdb_lock);
-	err = vdb_cmds[i].fn(dev);
+	err = vdb_cmds[i].fn(&t);
 	mutex_unlock(&vdb_lock);
-	put_device(dev);
+	vdb_put(&t);
 	return err;
 }
 
@@ -686,7 +993,6 @@ static ssize_t vdb_write(struct file *f, const char __user *ubuf, size_t n,
 	struct vdb_run r = {};
 	char buf[96], name[48], cmd[16];
 	unsigned int dir;
-	struct device *dev;
 	int err;
 
 	if (n >= sizeof(buf))
@@ -704,14 +1010,13 @@ static ssize_t vdb_write(struct file *f, const char __user *ubuf, size_t n,
 	    !r.batch || r.batch > 1024 || !r.batches || r.batches > VDB_MAX_BATCHES)
 		return -EINVAL;
 	r.dir = dir;
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-	if (!dev)
-		return -ENODEV;
-	r.dev = dev;
+	err = vdb_get(name, &r.t);
+	if (err)
+		return err;
 	mutex_lock(&vdb_lock);
 	err = vdb_run(&r);
 	mutex_unlock(&vdb_lock);
-	put_device(dev);
+	vdb_put(&r.t);
 	return err ? err : n;
 }
 
