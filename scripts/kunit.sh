@@ -52,8 +52,9 @@ for run in "${runs[@]}"; do
 		continue
 	fi
 	tb=$SECONDS
-	# kunit_shutdown=reboot and -no-reboot: QEMU exits when the suite is done.
-	timeout 1200 qemu-system-x86_64 -machine pc -cpu max -smp 2 -m 1024 \
+	# kunit_shutdown=reboot and -no-reboot: QEMU exits when the suite is
+	# done.  qboot (as kunit.py uses): its MP table lists both CPUs.
+	timeout 1200 qemu-system-x86_64 -machine pc -bios qboot.rom -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -kernel "$img" \
 		-append "console=ttyS0 kunit.enable=1 kunit.filter_glob=virtio_bounce kunit_shutdown=reboot panic=-1 nokaslr" \
 		</dev/null >"$log" 2>&1

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The lane's patch series as one would post it, and a check that every
-# patch of it builds.
+# The lane's patch series as one would post it, and checks that it
+# applies and that every patch of it builds.
 #
-#   series.sh LANE            emit build/series-LANE/: cover letter and
-#                             patches, from the lane's tree (make kernel)
-#   series.sh LANE OBJDIR     also: the series applies with git am to the
-#                             pristine tree (tag base), and the kernel in
-#                             OBJDIR (configured, built) builds after each
-#                             patch; one PASS/FAIL line each, then
-#                             "series: N passed, N failed"
+#   series.sh LANE            emit build/series-LANE/ (cover letter and
+#                             patches) from the lane's tree (make kernel),
+#                             check that it applies with git am to the
+#                             pristine tree (tag base) and ends in the
+#                             lane's tree file for file, checkpatch --strict
+#   series.sh LANE OBJDIR     also: the kernel configured in OBJDIR (built
+#                             before) builds after each patch
+# One PASS/FAIL line per check, then "series: N passed, N failed".
 #
 # patches/LANE/ holds only the hunks in existing files; our new files are
 # folded into the patch that wires them into the build: kernel/dma/ and
@@ -17,8 +18,15 @@
 # files into the one touching drivers/virtio/Makefile.  What is left (the
 # userspace harness in tools/testing/virtio_bounce) is a last patch.  The
 # cover letter is docs/cover-letter-LANE.txt (subject on its first line).
+#
+# Everything happens in the lane's tree itself (detached HEADs, back to
+# its branch at the end): checking a commit out rewrites only the files it
+# changes, so the per-patch builds are incremental.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# The lane's tree changes under any build of it meanwhile: hold the lock.
+[ -n "${VB_SERIES_LOCKED:-}" ] ||
+	VB_SERIES_LOCKED=1 exec flock "$top/build/.kbuild.lock" "$0" "$@"
 LANE=${1:?usage: series.sh LANE [OBJDIR]}
 obj=${2:-}
 case $LANE in
@@ -26,31 +34,33 @@ case $LANE in
 *) K=$top/build/linux-$LANE ;;
 esac
 out=$top/build/series-$LANE
-wt=$top/build/series-wt-$LANE
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' <<<"$2" | tail -n 15; }
-finish() { echo "series: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
-g() { git -C "$wt" "$@"; }
+g() { git -C "$K" "$@"; }
+back=""
+finish() {
+	[ -z "$back" ] || { g am --abort >/dev/null 2>&1; g checkout -q -f "$back"; }
+	echo "series: $pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
 
 [ -d "$K/.git" ] || { bad "series-$LANE: no tree at $K (make kernel LANE=$LANE)"; finish; }
-new=$(git -C "$K" diff --name-only --diff-filter=A HEAD~1 HEAD 2>/dev/null)
-[ "$(git -C "$K" log -1 --format=%s)" = "virtio_bounce: new files" ] ||
+[ "$(g log -1 --format=%s)" = "virtio_bounce: new files" ] ||
 	{ bad "series-$LANE: $K does not end with our new files (make kernel LANE=$LANE)"; finish; }
+[ -z "$(g status --porcelain)" ] || { bad "series-$LANE: $K has uncommitted changes"; finish; }
+back=$(g symbolic-ref -q --short HEAD || g rev-parse HEAD)
+tip=$(g rev-parse HEAD)
+kver=$(make -s -C "$K" kernelversion)
+new=$(g diff --name-only --diff-filter=A HEAD~1 HEAD)
 
-# A scratch work tree of the same repository: git am onto the pristine base.
-git -C "$K" worktree remove --force "$wt" >/dev/null 2>&1; rm -rf "$wt"
-git -C "$K" worktree prune
-git -C "$K" worktree add -q --detach "$wt" base || { bad "series-$LANE: worktree"; finish; }
-g config user.name "virtio_bounce developers"
-g config user.email "virtio-bounce@lists.invalid"
-applied=1
+# 1. Compose: patches/LANE/ with the new files folded in.
+g checkout -q --detach base || { bad "checkout base"; finish; }
 for p in "$top"/patches/"$LANE"/*.patch; do
 	if ! err=$(g am -q --keep-cr "$p" 2>&1); then
-		g am --abort >/dev/null 2>&1
-		bad "git am $(basename "$p") onto pristine $(make -s -C "$K" kernelversion)" "$err"
-		applied=0
-		break
+		bad "git am $(basename "$p") onto pristine $kver" "$err"
+		finish
 	fi
 	files=""
 	grep -q '^diff --git a/kernel/dma/Makefile ' "$p" &&
@@ -58,27 +68,17 @@ for p in "$top"/patches/"$LANE"/*.patch; do
 	grep -q '^diff --git a/drivers/virtio/Makefile ' "$p" &&
 		files+=" $(grep -E '^drivers/virtio/' <<<"$new")"
 	if [ -n "${files// /}" ]; then
-		(cd "$K" && git archive HEAD $files) | tar -x -C "$wt"
-		g add $files && g commit -q --amend --no-edit
+		g checkout -q "$tip" -- $files && g commit -q --amend --no-edit
 	fi
 done
-[ $applied = 1 ] && ok "git am patches/$LANE/*.patch onto pristine $(make -s -C "$K" kernelversion)"
-rest=$(cd "$K" && git diff --name-only HEAD "$(g rev-parse HEAD)" 2>/dev/null)
-if [ $applied = 1 ] && [ -n "$rest" ]; then
-	(cd "$K" && git archive HEAD $rest) | tar -x -C "$wt"
-	g add $rest
+rest=$(g diff --name-only HEAD "$tip")
+if [ -n "$rest" ]; then
+	g checkout -q "$tip" -- $rest
 	g commit -q -s -m "tools/testing: add a userspace harness for virtio_bounce" -m \
 "Builds the pool, the per-CPU caches and the map path of virtio_bounce
 against tools/include and tools/testing/shared (the kernel's own xarray,
 liburcu for RCU) for unit tests, sanitizers and a native benchmark:
 make -C tools/testing/virtio_bounce run."
-fi
-if [ $applied = 1 ]; then
-	if [ -z "$(cd "$K" && git diff --name-only HEAD "$(g rev-parse HEAD)")" ]; then
-		ok "series tip is the lane's tree, file for file"
-	else
-		bad "series tip differs from the lane's tree" "$(cd "$K" && git diff --stat HEAD "$(g rev-parse HEAD)")"
-	fi
 fi
 rm -rf "$out"
 cover=$top/docs/cover-letter-$LANE.txt
@@ -93,47 +93,61 @@ s = s.replace("*** SUBJECT HERE ***", subj.strip()).replace("*** BLURB HERE ***"
 open(p, "w").write(s)
 EOF
 fi
-echo "series-$LANE: $(ls "$out" | wc -l) files in build/series-$LANE/"
+n=$(ls "$out"/0*.patch | grep -vc 0000-cover-letter)
+echo "series-$LANE: $n patches$([ -f "$out/0000-cover-letter.patch" ] && echo " and a cover letter") in build/series-$LANE/"
+
+# 2. What a maintainer does with it: git am onto the pristine tree.
+g checkout -q --detach base
+if err=$(g am -q --keep-cr $(ls "$out"/0*.patch | grep -v 0000-cover-letter) 2>&1); then
+	ok "git am build/series-$LANE/ ($n patches) onto pristine $kver"
+else
+	bad "git am build/series-$LANE/ onto pristine $kver" "$err"
+	finish
+fi
+if [ -z "$(g diff --name-only HEAD "$tip")" ]; then
+	ok "the series ends in the lane's tree, file for file"
+else
+	bad "the series does not end in the lane's tree" "$(g diff --stat HEAD "$tip")"
+fi
+series=$(g rev-parse HEAD)
+
+# 3. checkpatch --strict on each patch (from outside any git tree: inside
+# one checkpatch reads a .patch as a file).
 for p in "$out"/0*.patch; do
 	case $p in *0000-cover-letter.patch) continue ;; esac
-	# From outside any git tree: inside one checkpatch reads a .patch as a file.
 	err=$(cd /tmp && perl "$K/scripts/checkpatch.pl" --strict --terse --show-types \
 		--no-tree "$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v FILE_PATH_CHANGES)
 	[ -z "$err" ] && ok "checkpatch --strict $(basename "$p")" ||
 		bad "checkpatch --strict $(basename "$p")" "$err"
 done
 
-if [ -n "$obj" ] && [ $applied = 1 ]; then
+# 4. Each patch builds, in OBJDIR's configuration.
+if [ -n "$obj" ]; then
 	if [ ! -f "$obj/.config" ]; then
 		bad "per-patch build: $obj is not a configured build"
-	else
-		cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
-		export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
-		# In the lane's tree itself, where OBJDIR was built: checking a
-		# commit out touches only the files it changes, so each step
-		# rebuilds what the patch changes and what depends on it.
-		cp "$obj/.config" "$obj/.config.series-saved"
-		n=$(g rev-list --count base..HEAD)
-		back=$(git -C "$K" symbolic-ref -q --short HEAD || git -C "$K" rev-parse HEAD)
-		i=0
-		for c in $(g rev-list --reverse base..HEAD); do
-			i=$((i + 1))
-			subj=$(g log -1 --format=%s "$c")
-			git -C "$K" checkout -q --detach "$c"
-			# Each state from the same configuration: a patch before the
-			# Kconfig one must not lose its symbols for the ones after.
-			cp "$obj/.config.series-saved" "$obj/.config"
-			t0=$SECONDS
-			if err=$(flock "$top/build/.kbuild.lock" make -s -C "$K" O="$obj" CC="$cc" \
-				-j"${JOBS:-$(nproc)}" olddefconfig vmlinux 2>&1 >/dev/null | grep -v "^make\[" | grep -E "error|warning|Error" ); [ -z "$err" ]; then
-				ok "patch $i/$n builds ($((SECONDS - t0)) s): $subj"
-			else
-				bad "patch $i/$n does not build cleanly: $subj" "$err"
-			fi
-		done
-		git -C "$K" checkout -q "$back"
-		cp "$obj/.config.series-saved" "$obj/.config"
+		finish
 	fi
+	cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
+	export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
+	cp "$obj/.config" "$obj/.config.series-saved"
+	i=0
+	for c in $(g rev-list --reverse base.."$series"); do
+		i=$((i + 1))
+		subj=$(g log -1 --format=%s "$c")
+		g checkout -q --detach "$c"
+		# Each state from the same configuration: a patch before the
+		# Kconfig one must not lose its symbols for the ones after.
+		cp "$obj/.config.series-saved" "$obj/.config"
+		t0=$SECONDS
+		err=$(make -s -C "$K" O="$obj" CC="$cc" \
+			-j"${JOBS:-$(nproc)}" olddefconfig vmlinux 2>&1 >/dev/null |
+			grep -E "error|warning|Error")
+		if [ -z "$err" ]; then
+			ok "patch $i/$n builds, no warning ($((SECONDS - t0)) s): $subj"
+		else
+			bad "patch $i/$n does not build cleanly: $subj" "$err"
+		fi
+	done
+	cp "$obj/.config.series-saved" "$obj/.config"
 fi
-git -C "$K" worktree remove --force "$wt" >/dev/null 2>&1
 finish

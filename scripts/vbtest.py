@@ -279,7 +279,7 @@ def sc_xen_growfail(res, cfg):
     res.check("xen-growfail/said-once", fails > 0 and 0 < warned <= len(r.stats),
               f"grow_failures={fails}, warnings={warned} for {len(r.stats)} devices")
     fb = {d: r.stat(d, "fallback") for d in r.stats}
-    fb_said = len(re.findall(r"mapping it through the device's previous DMA path \(xen_swiotlb_map_page\)",
+    fb_said = len(re.findall(r"mapping it through the device's previous DMA path \(xen_swiotlb_map_(?:page|phys)\)",
                              r.log))
     res.check("xen-growfail/fallback-to-swiotlb-xen",
               sum(fb.values()) > 0 and 0 < fb_said <= sum(1 for v in fb.values() if v > 0),
@@ -646,8 +646,8 @@ def sc_trace(res, cfg):
               and m.group(4) == "100.0" and int(m.group(1)) >= 3 * 150,
               f"ratio output:\n{o['ratio']}")
     check_trace_cache(res, o["cache"], vdb, int(m.group(2)) if m else None)
-    lm = re.search(r"^vb_map_page\s+(\d+)", o["latency"], re.M)
-    lu = re.search(r"^vb_unmap_page\s+(\d+)", o["latency"], re.M)
+    lm = re.search(r"^vb_(?:vmap_)?map_page\s+(\d+)", o["latency"], re.M)
+    lu = re.search(r"^vb_(?:vmap_)?unmap_page\s+(\d+)", o["latency"], re.M)
     res.check("trace/latency", lm and lu and int(lm.group(1)) >= 300 and int(lu.group(1)) >= 300,
               f"latency output:\n{o['latency'][:600]}")
     check_trace_occupancy(res, o["occupancy"], vdb, t.png)

@@ -102,8 +102,12 @@ unsigned long vb_fb_live(struct vb_dev *vd)
 static void *vb_prev_map_fn(struct vb_dev *vd)
 {
 #ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	return vd->parent == VB_PARENT_DIRECT ? (void *)dma_direct_map_phys :
-						(void *)dma_map_phys;
+	const struct dma_map_ops *ops = get_dma_ops(vd->dev);
+
+	if (vd->parent == VB_PARENT_DIRECT)
+		return (void *)dma_direct_map_phys;
+	/* The DMA API on the DMA device: name what it calls (swiotlb-xen). */
+	return ops ? (void *)ops->map_phys : (void *)dma_map_phys;
 #else
 	return vd->parent == VB_PARENT_OPS ? (void *)vd->parent_ops->map_page :
 					     (void *)dma_direct_map_page;

@@ -45,17 +45,34 @@
 
 static DECLARE_FAULT_ATTR(fail_vb_chunk);
 
+/* Into the early command line copy, which lives until init memory goes. */
+static char *fail_vb_chunk_arg __initdata;
+
 static int __init setup_fail_vb_chunk(char *str)
 {
-	/* setup_fault_attr() returns 1 on success, early_param wants 0. */
-	if (!setup_fault_attr(&fail_vb_chunk, str))
+	fail_vb_chunk_arg = str;
+	return 0;
+}
+early_param("fail_virtio_bounce_chunk", setup_fail_vb_chunk);
+
+/*
+ * Not from early_param: setup_fault_attr() seeds its PRNG once through
+ * DO_ONCE, which kmallocs and schedules work; that early a Xen PV dom0
+ * dies before its console is up.  Pools are built long after this.
+ */
+static int __init fail_vb_chunk_init(void)
+{
+	if (!fail_vb_chunk_arg)
+		return 0;
+	/* setup_fault_attr() returns 1 on success. */
+	if (!setup_fault_attr(&fail_vb_chunk, fail_vb_chunk_arg))
 		return -EINVAL;
 #ifdef CONFIG_FAULT_INJECTION
 	fail_vb_chunk.verbose = 1;	/* a ratelimited line, no stack dumps */
 #endif
 	return 0;
 }
-early_param("fail_virtio_bounce_chunk", setup_fail_vb_chunk);
+core_initcall(fail_vb_chunk_init);
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 static int __init fail_vb_chunk_debugfs(void)

@@ -29,10 +29,14 @@ echo 0 > $T/events/virtio_bounce/enable
 echo > $T/trace
 # Patch only our functions' entries, not every function's: fewer text
 # pokes, less overhead, and no int3 race with QEMU/TCG's translated code.
-for f in vb_map_page vb_unmap_page vb_map_phys vb_unmap_one vb_map_sg vb_unmap_sg; do
+# The ops' entry points: virtio_map_ops (7.3) or dma_map_ops (6.12).
+ops='vb_map_page vb_unmap_page'
+grep -q '^vb_vmap_map_page' $T/available_filter_functions &&
+	ops='vb_vmap_map_page vb_vmap_unmap_page'
+for f in $ops vb_map_phys vb_unmap_one vb_map_sg vb_unmap_sg; do
 	echo $f >> $T/set_ftrace_filter 2>/dev/null
 done
-echo 'vb_map_page vb_unmap_page' > $T/set_graph_function
+echo "$ops" > $T/set_graph_function
 echo 2 > $T/max_graph_depth
 echo function_graph > $T/current_tracer
 echo 1 > $T/tracing_on

@@ -5,9 +5,10 @@
 Boots the patched kernel under QEMU/TCG with its gdb stub, lets
 kernel/dma/virtio_dma_bench map and unmap a few buffers of SIZE bytes
 through the scratch disk's DMA device, and single-steps the last
-dma_map_page_attrs() and dma_unmap_page_attrs() called by the benchmark
-thread, from entry to return, counting the instructions executed in each
-function (ELF symbols of build/obj/vmlinux; interrupts are held off while
+map and unmap call of the benchmark thread (7.3: virtqueue_map_single_attrs()
+and virtqueue_unmap_single_attrs(); 6.12: dma_map_page_attrs() and
+dma_unmap_page_attrs()), from entry to return, counting the instructions
+executed in each function (ELF symbols of the lane's vmlinux, VB_LANE; interrupts are held off while
 stepping).  Deterministic: the same kernel and mode give the same counts.
 
   vb_profile.py [--size 512] [--dir to_dev|from_dev] [--modes direct,vb-on,vb-force,swiotlb]
@@ -81,11 +82,19 @@ gdb.execute("maint packet Qqemu.sstep=0x7", to_string=True)
 gdb.execute("hbreak vdb_fn", to_string=True)
 gdb.execute("continue", to_string=True)
 gdb.execute("delete", to_string=True)
-profile("dma_map_page_attrs", 6)
-profile("dma_unmap_page_attrs", 2)
+profile(MAP_FN, 6)
+profile(UNMAP_FN, 2)
 out.close()
 gdb.execute("kill")
 '''
+
+
+def phases(cfg):
+    """The calls the benchmark makes per map and unmap: on 7.3 the virtio
+    core's (a driver premapping), on 6.12 the DMA API's."""
+    if cfg.map_ops:
+        return ("virtqueue_map_single_attrs", "virtqueue_unmap_single_attrs")
+    return ("dma_map_page_attrs", "dma_unmap_page_attrs")
 
 
 def free_port():
@@ -117,10 +126,12 @@ def run_mode(mode, size, d, workdir):
     res = os.path.join(workdir, f"{mode}.prof")
     script = os.path.join(workdir, "prof.py")
     with open(script, "w") as f:
-        f.write(f"OUTFILE = {res!r}\nPORT = {port}\n" + GDB_SCRIPT)
+        f.write(f"OUTFILE = {res!r}\nPORT = {port}\nMAP_FN = {phases(cfg)[0]!r}\n"
+                f"UNMAP_FN = {phases(cfg)[1]!r}\n" + GDB_SCRIPT)
     time.sleep(1)
     try:
-        subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex", f"file {vbqemu.B}/obj/vmlinux",
+        vmlinux = os.path.join(os.path.dirname(cfg.kernel), "../../../vmlinux")
+        subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex", f"file {os.path.normpath(vmlinux)}",
                         "-x", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        stdin=subprocess.DEVNULL, timeout=900)
     finally:
@@ -142,12 +153,14 @@ def main():
     ap.add_argument("--out", help="also write the tables to this markdown file")
     a = ap.parse_args()
     d = "1" if a.dir == "to_dev" else "2"
+    cfg = vbqemu.BootConfig.from_env()
+    ph = phases(cfg)
     md = [f"# instructions per call, {a.size} B {a.dir} (gdb single-step, QEMU/TCG)\n",
-          f"command: `tools/perf-scripts/vb_profile.py {' '.join(sys.argv[1:])}`\n"]
+          f"lane {cfg.lane}; command: `tools/perf-scripts/vb_profile.py {' '.join(sys.argv[1:])}`\n"]
     with tempfile.TemporaryDirectory() as w:
         for mode in a.modes.split(","):
             prof = run_mode(mode, a.size, d, w)
-            for phase in ("dma_map_page_attrs", "dma_unmap_page_attrs"):
+            for phase in ph:
                 rows = prof.get(phase, [])
                 tot = dict(rows).get("TOTAL", 0)
                 md.append(f"## {mode}: {phase}: {tot} instructions\n")
@@ -156,8 +169,8 @@ def main():
                     if fn != "TOTAL":
                         md.append(f"| {fn} | {n} |")
                 md.append("")
-            tot = {p: dict(prof.get(p, [])).get("TOTAL") for p in ("dma_map_page_attrs", "dma_unmap_page_attrs")}
-            print(f"{mode}: map {tot['dma_map_page_attrs']} unmap {tot['dma_unmap_page_attrs']}", flush=True)
+            tot = [dict(prof.get(p, [])).get("TOTAL") for p in ph]
+            print(f"{mode}: map {tot[0]} unmap {tot[1]}", flush=True)
     text = "\n".join(md) + "\n"
     if a.out:
         with open(a.out, "w") as f:
