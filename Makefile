@@ -4,7 +4,7 @@ SHELL := /bin/bash
 TOP   := $(CURDIR)
 B     := $(TOP)/build
 # Kernel lane: 7.3 (mainline, virtio_map_ops; the default) or 6.12 (LTS,
-# dma_map_ops).  docs/design.md, "Mainline lane".
+# dma_map_ops).  docs/design.md, "Two lanes".
 LANE  ?= 7.3
 ifeq ($(LANE),6.12)
 K     := $(B)/linux
@@ -16,8 +16,8 @@ OBJ   := $(B)/obj-$(LANE)
 XENV  := 4.20
 endif
 export VB_LANE := $(LANE)
-# `make test`: 7.3 in full and 6.12's build, host checks, base-kernel KUnit
-# and end-to-end (what fits in CI); LANE=... on the command line: that lane
+# `make test`: 7.3 in full and 6.12's build, base-kernel KUnit and
+# end-to-end (what fits in CI); LANE=... on the command line: that lane
 # in full; `make test-all`: both in full.
 ifeq ($(origin LANE),command line)
 TEST_PLAN := $(LANE):full
@@ -49,7 +49,7 @@ help:
 	@echo "                   build/obj-7.3 or build/obj"
 	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
 	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
-	@echo "  make test        7.3 in full, 6.12 build + host checks + KUnit (base) + end-to-end;"
+	@echo "  make test        7.3 in full, 6.12 build + KUnit (base) + end-to-end;"
 	@echo "                   prints each stage's result and wall time, then the total"
 	@echo "  make test LANE=..  that lane in full;  make test-all: both lanes in full"
 	@echo "  make kunit [KUNIT_RUNS='base debug']  KUnit only: in the base kernel (kunit.enable=1)"
@@ -102,7 +102,7 @@ versions:
 demo: deps build initramfs xen
 	@python3 scripts/vbtest.py demo
 
-kunit: kernel
+kunit: build
 	@LANE=$(LANE) scripts/kunit.sh $(KUNIT_RUNS)
 
 series: kernel

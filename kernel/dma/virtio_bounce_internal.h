@@ -412,6 +412,13 @@ static inline struct vb_dev *to_vb_dev(struct device *dev)
 }
 #endif
 
+/* One zeroed object for @p to point to: kzalloc_obj() where it exists (7.x). */
+#ifdef kzalloc_obj
+#define vb_kzalloc_obj(p, gfp)	kzalloc_obj(*(p), gfp)
+#else
+#define vb_kzalloc_obj(p, gfp)	kzalloc(sizeof(*(p)), gfp)
+#endif
+
 /* dma_capable() took no attrs before the map_phys DMA core (Linux 6.18). */
 static inline bool vb_dma_capable(struct device *dev, dma_addr_t dma,
 				  size_t size, bool is_ram)

@@ -945,8 +945,8 @@ static int vb_init_pcpu(struct vb_dev *vd)
 		for (i = 0; i < VB_NR_CLASSES; i++) {
 			if (!vd->cls[i].mag_cap)
 				continue;
-			p->c[i].loaded = kzalloc(sizeof(*p->c[i].loaded), GFP_KERNEL);
-			p->c[i].prev = kzalloc(sizeof(*p->c[i].prev), GFP_KERNEL);
+			p->c[i].loaded = vb_kzalloc_obj(p->c[i].loaded, GFP_KERNEL);
+			p->c[i].prev = vb_kzalloc_obj(p->c[i].prev, GFP_KERNEL);
 			if (!p->c[i].loaded || !p->c[i].prev)
 				return -ENOMEM;
 		}

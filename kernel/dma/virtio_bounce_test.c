@@ -228,10 +228,24 @@ static void vbt_detach(struct kunit *test, struct vb_test_ctx *ctx)
 #define vbt_free_coherent	dma_free_coherent
 #define vbt_max_mapping_size	dma_max_mapping_size
 /* Called on the ops directly: DMA_API_DEBUG would flag these calls first. */
-#define vbt_raw_map(dev, ...)	get_dma_ops(dev)->map_page(dev, __VA_ARGS__)
-#define vbt_raw_unmap(dev, ...)	get_dma_ops(dev)->unmap_page(dev, __VA_ARGS__)
-#define vbt_raw_sync_for_cpu(dev, ...) \
-	get_dma_ops(dev)->sync_single_for_cpu(dev, __VA_ARGS__)
+static dma_addr_t vbt_raw_map(struct device *dev, struct page *page,
+			      unsigned long off, size_t len,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	return get_dma_ops(dev)->map_page(dev, page, off, len, dir, attrs);
+}
+
+static void vbt_raw_unmap(struct device *dev, dma_addr_t dma, size_t len,
+			  enum dma_data_direction dir, unsigned long attrs)
+{
+	get_dma_ops(dev)->unmap_page(dev, dma, len, dir, attrs);
+}
+
+static void vbt_raw_sync_for_cpu(struct device *dev, dma_addr_t dma,
+				 size_t len, enum dma_data_direction dir)
+{
+	get_dma_ops(dev)->sync_single_for_cpu(dev, dma, len, dir);
+}
 
 static void vbt_claimed(struct vb_dev *vd)
 {
@@ -535,7 +549,7 @@ static void vb_test_size_classes(struct kunit *test)
 	/* Larger than the largest class: a clean error, nothing mapped. */
 	KUNIT_EXPECT_EQ(test, vb_size_class(vd, SZ_4M + 1), -E2BIG);
 	KUNIT_EXPECT_EQ(test, vbt_raw_map(dev, virt_to_page(buf), 0,
-							 SZ_4M + 1, DMA_TO_DEVICE,
+					  SZ_4M + 1, DMA_TO_DEVICE,
 							 DMA_ATTR_NO_WARN),
 			DMA_MAPPING_ERROR);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_OVERSIZE), 1UL);
@@ -761,12 +775,12 @@ static void vb_test_exhaustion(struct kunit *test)
 	migrate_disable();
 	KUNIT_EXPECT_EQ(test, vb_fill_slots(dev, dma, buf), VB_EXH_SLOTS);
 	dma[VB_EXH_SLOTS] = vbt_map_attrs(dev, buf, 512, DMA_TO_DEVICE,
-						 DMA_ATTR_NO_WARN);
+					  DMA_ATTR_NO_WARN);
 	KUNIT_EXPECT_TRUE(test, vbt_mapping_error(dev, dma[VB_EXH_SLOTS]));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 1UL);
 	/* Another class cannot grow past max either. */
 	other = vbt_map_attrs(dev, buf, 1000, DMA_TO_DEVICE,
-				     DMA_ATTR_NO_WARN);
+			      DMA_ATTR_NO_WARN);
 	KUNIT_EXPECT_TRUE(test, vbt_mapping_error(dev, other));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 2UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
@@ -997,7 +1011,7 @@ static void vb_test_bad_unmaps(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	fill(buf, 1000, 60);
 	dma = vbt_raw_map(dev, virt_to_page(buf), offset_in_page(buf), 1000,
-			    DMA_FROM_DEVICE, 0);
+			  DMA_FROM_DEVICE, 0);
 	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
 	fill(dev_view(dma), 1000, 61);
 
@@ -1023,14 +1037,14 @@ static void vb_test_bad_unmaps(struct kunit *test)
 
 	/* An address inside a live mapping is not the mapping. */
 	dma = vbt_raw_map(dev, virt_to_page(buf), offset_in_page(buf), 1000,
-			    DMA_TO_DEVICE, 0);
+			  DMA_TO_DEVICE, 0);
 	KUNIT_ASSERT_NE(test, dma, DMA_MAPPING_ERROR);
 	vbt_raw_unmap(dev, dma + 8, 992, DMA_TO_DEVICE, 0);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 5UL);
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 1UL);
 	/* The live mapping is still intact and unmaps cleanly. */
 	other = vbt_raw_map(dev, virt_to_page(buf), offset_in_page(buf), 1000,
-			      DMA_TO_DEVICE, 0);
+			    DMA_TO_DEVICE, 0);
 	KUNIT_ASSERT_NE(test, other, DMA_MAPPING_ERROR);
 	KUNIT_EXPECT_NE(test, other, dma);
 	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 1000, 61));
@@ -1479,7 +1493,7 @@ static void vb_test_reclaim_big(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, vb_grow(vd, busy[i], GFP_KERNEL), 0);
 	for (i = 0; i < ARRAY_SIZE(busy); i++) {
 		dma[i] = vbt_map(dev, buf, 1U << (VB_MIN_SHIFT + busy[i]),
-					DMA_TO_DEVICE);
+				 DMA_TO_DEVICE);
 		KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma[i]));
 	}
 	flush_work(&vd->grow_work);
@@ -1495,7 +1509,7 @@ static void vb_test_reclaim_big(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_grow(vd, 5, GFP_KERNEL), 0);
 	for (i = 0; i < ARRAY_SIZE(busy); i++)
 		vbt_unmap(dev, dma[i], 1U << (VB_MIN_SHIFT + busy[i]),
-				 DMA_TO_DEVICE);
+			  DMA_TO_DEVICE);
 }
 
 struct vb_on_cpu {
@@ -1612,7 +1626,7 @@ static int vb_race_fn(void *arg)
 				cpu_relax();
 		}
 		vbt_raw_unmap(r->dev, READ_ONCE(r->dma), VB_RACE_LEN,
-				DMA_FROM_DEVICE, 0);
+			      DMA_FROM_DEVICE, 0);
 		atomic_inc(&r->done);
 		while (atomic_read(&r->done) < 2 * round)
 			cpu_relax();
