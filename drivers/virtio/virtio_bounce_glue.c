@@ -27,6 +27,17 @@ static bool vb_dma_dev_own(struct device *dma_dev)
 	return drv && (!strcmp(drv, "virtio-pci") || !strcmp(drv, "virtio-mmio"));
 }
 
+/* What only the virtio core knows about @vdev, for the decision. */
+static void vb_info(struct virtio_device *vdev, struct vb_attach_info *info)
+{
+	*info = (struct vb_attach_info){
+		.name = dev_name(&vdev->dev),
+		.access_platform = virtio_has_feature(vdev,
+						      VIRTIO_F_ACCESS_PLATFORM),
+		.own_dma_dev = vb_dma_dev_own(vdev->dev.parent),
+	};
+}
+
 #ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
  * virtio_bounce_attach() - decide for @vdev and install its map ops
@@ -39,16 +50,12 @@ static bool vb_dma_dev_own(struct device *dma_dev)
 void virtio_bounce_attach(struct virtio_device *vdev)
 {
 	struct device *dma_dev = vdev->dev.parent;
-	struct vb_attach_info info = {
-		.name = dev_name(&vdev->dev),
-		.access_platform = virtio_has_feature(vdev,
-						      VIRTIO_F_ACCESS_PLATFORM),
-	};
+	struct vb_attach_info info;
 	struct vb_dev *vd;
 
 	if (!dma_dev || vdev->map)
 		return;
-	info.own_dma_dev = vb_dma_dev_own(dma_dev);
+	vb_info(vdev, &info);
 	vd = vb_attach(dma_dev, vdev, &info);
 	if (IS_ERR(vd)) {
 		dev_warn(&vdev->dev,
@@ -97,16 +104,12 @@ bool virtio_bounce_claimed(const struct virtio_device *vdev)
 void virtio_bounce_attach(struct virtio_device *vdev)
 {
 	struct device *dma_dev = vdev->dev.parent;
-	struct vb_attach_info info = {
-		.name = dev_name(&vdev->dev),
-		.access_platform = virtio_has_feature(vdev,
-						      VIRTIO_F_ACCESS_PLATFORM),
-	};
+	struct vb_attach_info info;
 	int err;
 
 	if (!dma_dev || vb_claimed_by(dma_dev, vdev))
 		return;
-	info.own_dma_dev = vb_dma_dev_own(dma_dev);
+	vb_info(vdev, &info);
 	err = vb_attach(dma_dev, vdev, &info);
 	if (err)
 		dev_warn(&vdev->dev,
