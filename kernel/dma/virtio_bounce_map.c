@@ -98,6 +98,12 @@ unsigned long vb_fb_live(struct vb_dev *vd)
 	return n;
 }
 
+/* Both seams' max_mapping_size: the largest slot less min_align_mask padding. */
+static size_t vb_max_size(struct vb_dev *vd)
+{
+	return (1UL << vd->max_shift) - dma_get_min_align_mask(vd->dev);
+}
+
 /* What the previous path maps with, for messages. */
 static void *vb_prev_map_fn(struct vb_dev *vd)
 {
@@ -612,9 +618,7 @@ static u64 vb_get_required_mask(struct device *dev)
  */
 static size_t vb_max_mapping_size(struct device *dev)
 {
-	struct vb_dev *vd = to_vb_dev(dev);
-
-	return (1UL << vd->max_shift) - dma_get_min_align_mask(dev);
+	return vb_max_size(to_vb_dev(dev));
 }
 
 /**
@@ -760,12 +764,9 @@ static int vb_vmap_mapping_error(union virtio_map map, dma_addr_t dma)
 	return dma == DMA_MAPPING_ERROR ? -ENOMEM : 0;
 }
 
-/* The largest slot less the min_align_mask padding. */
 static size_t vb_vmap_max_mapping_size(union virtio_map map)
 {
-	struct vb_dev *vd = map.bounce;
-
-	return (1UL << vd->max_shift) - dma_get_min_align_mask(vd->dev);
+	return vb_max_size(map.bounce);
 }
 
 const struct virtio_map_ops vb_virtio_map_ops = {

@@ -363,6 +363,21 @@ static bool in_pool(struct vb_dev *vd, dma_addr_t dma)
 	return r;
 }
 
+/* Map 512 bytes to the device through @vd's pool: the device sees them. */
+static void vb_bounce_one(struct kunit *test, struct vb_dev *vd, u8 *buf,
+			  u32 seed)
+{
+	struct device *dev = vd->dev;
+	dma_addr_t dma;
+
+	fill(buf, 512, seed);
+	dma = vbt_map(dev, buf, 512, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
+	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 512, seed));
+	vbt_unmap(dev, dma, 512, DMA_TO_DEVICE);
+}
+
 /* ---- policy and parameters ------------------------------------------- */
 
 /* A row's inputs as flags, to keep the table readable. */
@@ -1351,20 +1366,14 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 	static int other;	/* a second virtio device's identity */
 	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
 	struct vb_dev *vd2;
-	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	vd2 = vb_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd2);
 	KUNIT_EXPECT_PTR_NE(test, vd2, vd);
-	KUNIT_EXPECT_NULL(test, dev->dma_ops);
+	KUNIT_EXPECT_NULL(test, get_dma_ops(dev));
 	vb_detach(vd2);
-	fill(buf, 512, 84);
-	dma = vbt_map(dev, buf, 512, DMA_TO_DEVICE);
-	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
-	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
-	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 512, 84));
-	vbt_unmap(dev, dma, 512, DMA_TO_DEVICE);
+	vb_bounce_one(test, vd, buf, 84);
 }
 
 /*
@@ -1406,7 +1415,6 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 				 .pool_max = SZ_8M, .iommu_detect = true };
 	static int other;	/* a second virtio device's identity */
 	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
-	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_EXPECT_NULL(test, vb_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg));
@@ -1415,12 +1423,7 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 	vb_detach(dev, &other);
 	KUNIT_ASSERT_TRUE(test, vb_claimed_by(dev, ctx));
 	KUNIT_EXPECT_PTR_EQ(test, to_vb_dev(dev), vd);
-	fill(buf, 512, 84);
-	dma = vbt_map(dev, buf, 512, DMA_TO_DEVICE);
-	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
-	KUNIT_EXPECT_TRUE(test, in_pool(vd, dma));
-	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), 512, 84));
-	vbt_unmap(dev, dma, 512, DMA_TO_DEVICE);
+	vb_bounce_one(test, vd, buf, 84);
 }
 
 /*
