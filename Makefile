@@ -33,7 +33,8 @@ APT_PKGS := build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils \
 	qemu-utils busybox-static fio file kmod rsync perl git python3-matplotlib gdb \
 	liburcu-dev
 
-.PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test test-all kunit e2e host-checks \
+.PHONY: bench-claim bench-icount help deps kernel xen build initramfs demo test test-all kunit e2e soak \
+	debug-kernel host-checks \
 	patches series check clean distclean versions trace bench
 
 help:
@@ -56,7 +57,10 @@ help:
 	@echo "                   and in a debug kernel (KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep)"
 	@echo "  make series      emit build/series-LANE/ (cover letter + patches as one would post"
 	@echo "                   them) and check that each patch applies, builds and is checkpatch clean"
-	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only"
+	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only (the soaks in their short form)"
+	@echo "  make soak [SOAK_GIB=8] [SCENARIOS='soak-force ...']  the long soak: SOAK_GIB of fio"
+	@echo "                   traffic per scenario with faults, every byte checked; table -> docs/soak.md"
+	@echo "  make debug-kernel  the lane's debug kernel (KUnit's second run, soak-debug)"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
@@ -93,6 +97,13 @@ build: kernel
 
 initramfs:
 	@scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
+	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
+
+# The lane's debug kernel (KASAN, lockdep, DMA_API_DEBUG, PREEMPT_RT): KUnit's
+# second run and the soak-debug scenario.
+debug-kernel: kernel
+	@VB_KSRC=$(K) flock $(B)/.kbuild.lock scripts/build-kernel.sh $(KUNIT_DIR) \
+		configs/kunit.config $(wildcard configs/kunit-$(LANE).config)
 
 versions:
 	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs*/linux-source-$(LANE)_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
@@ -109,8 +120,12 @@ series: kernel
 	@[ -f $(KUNIT_DIR)/.config ] || LANE=$(LANE) scripts/kunit.sh debug >/dev/null
 	@scripts/series.sh $(LANE) $(KUNIT_DIR)
 
-e2e: build initramfs xen
+e2e: build initramfs xen debug-kernel
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)
+
+SOAK_GIB ?= 8
+soak: build initramfs xen debug-kernel
+	@python3 scripts/vbtest.py soak --gib $(SOAK_GIB) $(SCENARIOS)
 
 bench: deps build xen
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio

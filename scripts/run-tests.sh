@@ -4,9 +4,10 @@
 #   usage: run-tests.sh LANE:LEVEL...   (default: 7.3:full 6.12:ci)
 #   full  build, host checks, KUnit (base kernel and debug kernel), the
 #         series check (git am onto the pristine tree, each patch builds,
-#         checkpatch), end-to-end
-#   ci    build, KUnit in the base kernel, end-to-end (what fits in CI's
-#         hour next to a full lane; the host checks read the same files)
+#         checkpatch), end-to-end with the short soaks
+#   ci    build, KUnit in the base kernel, end-to-end but the soaks (what
+#         fits in CI's hour next to a full lane; the host checks read the
+#         same files)
 # Every stage prints its own "<stage>: N passed, N failed" and its wall
 # time; the last line is the total:  N passed, N failed, N skipped
 set -uo pipefail
@@ -44,8 +45,9 @@ build_ok() {	# build_ok LANE
 	   scripts/fetch-xen.sh $xen >>"build/test-build-$lane.out" 2>&1 &&
 	   VB_KSRC=$top/$src flock build/.kbuild.lock scripts/build-kernel.sh "$obj" configs/base.config \
 		>>"build/test-build-$lane.out" 2>&1 &&
-	   scripts/mkinitramfs.sh build/initramfs.cpio.gz >>"build/test-build-$lane.out" 2>&1; then
-		echo "PASS $lane kernel build (configs/base.config), Xen $xen and initramfs"
+	   scripts/mkinitramfs.sh build/initramfs.cpio.gz >>"build/test-build-$lane.out" 2>&1 &&
+	   scripts/mkinitramfs.sh build/initramfs-bench.cpio.gz --with-fio >>"build/test-build-$lane.out" 2>&1; then
+		echo "PASS $lane kernel build (configs/base.config), Xen $xen and initramfs (with and without fio)"
 		echo "build-$lane: 1 passed, 0 failed"
 	else
 		tail -n 30 "build/test-build-$lane.out"
@@ -67,8 +69,11 @@ for item in "${plan[@]}"; do
 	else
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base
 	fi
+	# full: every scenario, the short soaks too (soak-debug boots the
+	# debug kernel the KUnit stage built); ci: all but the soaks
+	ex=; [ "$level" = full ] || ex=--exclude=soak-
 	if [ -f "$obj/arch/x86/boot/bzImage" ]; then
-		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e ${SCENARIOS:-}
+		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e $ex ${SCENARIOS:-}
 	fi
 done
 stage userspace userspace tools/testing/virtio_bounce/run.sh

@@ -49,6 +49,11 @@ class BootConfig:
     lane: str = "6.12"                  # kernel lane: 6.12 (dma_map_ops) or 7.3
 
     @property
+    def debug_kernel(self):
+        """The lane's KUnit debug kernel (scripts/kunit.sh debug)."""
+        return os.path.join(B, f"kunit-{self.lane}/arch/x86/boot/bzImage")
+
+    @property
     def map_ops(self):
         """The lane's seam is virtio_map_ops: 1:1 installs nothing."""
         return self.lane != "6.12"
@@ -57,7 +62,7 @@ class BootConfig:
     def from_env(cls, initrd=None, **kw):
         """VB_LANE picks the lane's kernel (build/obj or build/obj-7.3) and
         Xen (4.17 or 4.20); VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL,
-        VB_TIMEOUT override them; @initrd is the default when VB_INITRD is
+        VB_TIMEOUT, VB_WORKDIR (disk images and logs) override them; @initrd is the default when VB_INITRD is
         not set."""
         env = os.environ
         lane = env.get("VB_LANE", "6.12")
@@ -69,7 +74,8 @@ class BootConfig:
                    initrd=env.get("VB_INITRD", initrd or cls.initrd),
                    xen=env.get("VB_XEN", xen),
                    accel=env.get("VB_ACCEL", cls.accel),
-                   timeout=int(env.get("VB_TIMEOUT", str(cls.timeout))), **kw)
+                   timeout=int(env.get("VB_TIMEOUT", str(cls.timeout))),
+                   workdir=env.get("VB_WORKDIR", cls.workdir), **kw)
 
     def scaled(self, seconds):
         """A time limit of @seconds at the default 240 s, scaled with VB_TIMEOUT."""
@@ -94,6 +100,8 @@ class BootOptions:
     msix: bool = True           # False: INTx only
     timeout: int | None = None  # default: BootConfig.timeout
     quiet: bool = False
+    soak: bool = False          # host net peer serves stream after stream
+    initrd: str = ""            # default: BootConfig.initrd
 
     def cmdline(self, port):
         console = "hvc0" if self.kind == "xen" else "ttyS0"
@@ -125,6 +133,8 @@ class GuestReport:
     pools: dict[str, dict[str, PoolDump]] = field(default_factory=dict)  # tag -> dev -> dump
     rebinds: list[tuple[str, str, str]] = field(default_factory=list)
     decisions: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    soak: dict[str, str] = field(default_factory=dict)  # VBSOAK key -> value
+    fio: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)  # (phase, job, fields)
 
     def devs_of(self, what):
         """The virtio devices of one kind (blk, net, rng)."""
@@ -151,6 +161,7 @@ class Boot(GuestReport):
     payload_len: int = 0
     net_received: bytes | None = None   # what the guest sent to the host
     net_seconds: float | None = None
+    net_streams: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)   # soak: got, ok, short, corrupt bytes, sent
     img_sha: tuple[str, str] = ("", "")  # scratch disk halves after the boot
 
     @property
@@ -166,13 +177,20 @@ class Boot(GuestReport):
 
 class NetPeer:
     """Host end of the virtio-net test on 127.0.0.1:port (guest sends the
-    pattern) and port+1 (host sends its own payload)."""
+    pattern) and port+1 (host sends its own payload).  With @expect (the
+    soak), both ends take connection after connection until close(): every
+    stream received is compared with @expect byte for byte (streams,
+    streams_ok, corrupt_bytes) and every connection on port+1 gets
+    @payload."""
 
-    def __init__(self, payload, timeout):
+    def __init__(self, payload, timeout, expect=None):
         self.payload = payload
         self.timeout = timeout
+        self.expect = expect
         self.received = None
         self.t_first = self.t_last = None
+        self.streams = self.streams_ok = self.corrupt_bytes = self.sent = self.short = 0
+        self.closing = False
         for _ in range(50):
             port = random.randint(20000, 40000)
             try:
@@ -198,6 +216,8 @@ class NetPeer:
         return s
 
     def _rx(self):
+        if self.expect is not None:
+            return self._loop(self.s1, self._check_stream)
         try:
             c, _ = self.s1.accept()
             c.settimeout(self.timeout)
@@ -215,7 +235,50 @@ class NetPeer:
         except OSError:
             pass
 
+    def _loop(self, sock, serve):
+        """Serve connections on @sock one after the other until close()."""
+        sock.settimeout(1)
+        while not self.closing:
+            try:
+                c, _ = sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                c.settimeout(self.timeout)
+                serve(c)
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def _check_stream(self, c):
+        """One stream from the guest against @expect, byte for byte."""
+        chunks = []
+        while True:
+            d = c.recv(1 << 16)
+            if not d:
+                break
+            chunks.append(d)
+        got = b"".join(chunks)
+        self.streams += 1
+        if got == self.expect:
+            self.streams_ok += 1
+            return
+        if len(got) != len(self.expect):
+            self.short += 1     # a stream cut off: counted, not as corruption
+        n = min(len(got), len(self.expect))
+        if got[:n] != self.expect[:n]:
+            self.corrupt_bytes += sum(1 for i in range(n) if got[i] != self.expect[i])
+
+    def _send(self, c):
+        c.sendall(self.payload)
+        self.sent += 1
+
     def _tx(self):
+        if self.expect is not None:
+            return self._loop(self.s2, self._send)
         try:
             c, _ = self.s2.accept()
             c.sendall(self.payload)
@@ -227,7 +290,9 @@ class NetPeer:
         return (self.t_last - self.t_first) if self.t_first else None
 
     def close(self):
+        self.closing = True
         self.t1.join(2)
+        self.t2.join(2)
         self.s1.close()
         self.s2.close()
 
@@ -263,6 +328,13 @@ def parse_line(r, kind, rest):
         r.chunks.append(rest)
     elif kind == "VBPOOL" and len(rest) >= 4:
         parse_pool(r.pools, rest)
+    elif kind == "VBSOAK" and len(rest) >= 2:
+        r.soak[rest[0]] = rest[1]
+    elif kind == "VBFIO" and len(rest) >= 5:
+        try:
+            r.fio.append((rest[0], rest[1], {k: int(v) for k, v in (x.split("=") for x in rest[2:5])}))
+        except ValueError:
+            r.fio.append((rest[0], rest[1], {"err": -1}))
     elif kind == "VBREBIND" and len(rest) >= 2:
         r.rebinds.append((rest[0], rest[1], rest[2] if len(rest) > 2 else ""))
 
@@ -298,8 +370,14 @@ def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, ms
         plat += ",vectors=0"
     cmd = ["qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
            "-accel", cfg.accel, "-smp", "2", "-serial", "stdio", "-display", "none"] + list(cfg.qemu_extra)
+    kernel = cfg.kernel
     if kind == "iommu":
         cmd += ["-machine", "q35", "-device", "intel-iommu,intremap=off"]
+    if kind == "debug":
+        # The lane's KUnit debug kernel (KASAN, lockdep, DMA_API_DEBUG,
+        # PREEMPT_RT); no ACPI: qboot's MP table gives it both CPUs.
+        cmd += ["-machine", "pc", "-bios", "qboot.rom"]
+        kernel = cfg.debug_kernel
     if kind == "xen":
         # -cpu max crashes a PV dom0 under TCG; qemu64 boots it.
         cmd += ["-cpu", "qemu64", "-m", "1536",
@@ -309,7 +387,7 @@ def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, ms
                 "-initrd", f"{cfg.kernel} {cmdline.replace(',', ',,')},{cfg.initrd}"]
     else:
         cmd += ["-cpu", "max" if cfg.accel == "tcg" else "host", "-m", "768",
-                "-kernel", cfg.kernel, "-initrd", cfg.initrd, "-append", cmdline]
+                "-kernel", kernel, "-initrd", cfg.initrd, "-append", cmdline]
     cmd += ["-drive", f"if=none,id=d0,file={disk},format=raw,cache=writeback",
             "-device", f"virtio-blk-pci,drive=d0,addr=0x4{plat}",
             "-drive", f"if=none,id=d1,file={pattern},format=raw,readonly=on",
@@ -349,7 +427,9 @@ def boot(cfg, opts):
         f.truncate(2 * SIZE)
     payload = rnd.randbytes(SIZE // 2)
     timeout = opts.timeout or cfg.timeout
-    peer = NetPeer(payload, cfg.timeout)
+    peer = NetPeer(payload, cfg.timeout, expect=pbytes if opts.soak else None)
+    if opts.initrd:
+        cfg = dataclasses.replace(cfg, initrd=opts.initrd)
     cmd = qemu_cmd(cfg, opts.kind, opts.cmdline(peer.port), disk, pattern,
                    opts.iommu_platform, opts.legacy, opts.msix)
     logf = os.path.join(cfg.workdir, f"{opts.name}.log")
@@ -362,6 +442,7 @@ def boot(cfg, opts):
              timed_out=timed_out, logf=logf, cmd=cmd, pattern_sha=sha(pbytes),
              payload_sha=sha(payload), payload_len=len(payload),
              net_received=peer.received, net_seconds=peer.seconds(),
+             net_streams=(peer.streams, peer.streams_ok, peer.short, peer.corrupt_bytes, peer.sent),
              img_sha=(sha(img[:SIZE]), sha(img[SIZE:2 * SIZE])))
     if not opts.quiet:
         print(f"  [{opts.name}] {opts.kind} boot, {wall:.1f}s, log {os.path.relpath(logf, TOP)}", flush=True)

@@ -10,6 +10,10 @@ and virtio-rng, and checks data byte for byte.
                                 what virtio_bounce did for each device
   vbtest.py trace [OUTDIR]      boot (force), trace a known workload, run
                                 tools/perf-scripts/vb_trace.py over it
+  vbtest.py soak [--gib N] [SCENARIO...]
+                                the long soak: N GiB of fio traffic per
+                                soak scenario (default 8), table appended
+                                to docs/soak.md
   vbtest.py list                list the scenarios
 
 Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
@@ -36,6 +40,9 @@ Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
                    rebind: drivers do not reset the device on that path)
   progress         force,pool=256K,max=PROGRESS_MAX: two 4 MiB O_DIRECT
                    readers and a writer finish (180 s) with data intact
+  soak-*           tests/guest/vbsoak.sh in its short form (VB_SOAK_MB,
+                   VB_SOAK_SEC, VB_SOAK_PHASES): fio --verify, byte-checked
+                   disk reads and net streams, rng, with faults; see SOAKS
 
 Environment: VB_ACCEL (default tcg; e.g. kvm), VB_TIMEOUT (seconds per
 boot, default 240), VB_LANE (6.12 or 7.3: picks the kernel and Xen),
@@ -50,9 +57,12 @@ import random
 import re
 import subprocess
 import sys
+import time
 import typing
 
 from vbqemu import B, DEV_NAMES, SIZE, TOP, Boot, BootConfig, BootOptions, same_digest, sha
+
+FIO_INITRD = os.path.join(B, "initramfs-bench.cpio.gz")    # busybox, tests/guest and fio
 import vbqemu
 
 # ---------------------------------------------------------------- results
@@ -63,6 +73,7 @@ class Results:
         self.passed = 0
         self.failed = 0
         self.label = label      # negative controls print "(control) ..." lines
+        self.failures = []      # names of the failed checks
 
     def check(self, name, ok, detail=""):
         word = "PASS" if ok else "FAIL"
@@ -72,6 +83,7 @@ class Results:
             self.passed += 1
         else:
             self.failed += 1
+            self.failures.append(name)
         print(f"{self.label}{word} {name}{': ' + detail if detail and not ok else ''}", flush=True)
         return ok
 
@@ -546,6 +558,250 @@ def sc_progress(res, cfg):
               f"pool_bytes {pools}, max {PROGRESS_MAX}")
 
 
+# ------------------------------------------------------------------ soak
+
+# Soak scenarios (tests/guest/vbsoak.sh): kind, virtio_bounce=, faults.
+# chunk=PCT and page=PCT are probabilities of fail_virtio_bounce_chunk and
+# fail_page_alloc (atomic, order >= 6: the atomic grow path) once booted.
+SOAKS = {
+    "soak-force": ("plain", f"force,pool=512K,max={SMALLPOOL_MAX}", "chunk=5+page=20+shrink+cpuhp+rebind"),
+    "soak-xen-on": ("xen", "on", "chunk=30+shrink+rebind"),
+    "soak-xen-force": ("xen", "force", "chunk=30+shrink+rebind"),
+    "soak-iommu": ("iommu", "on", "chunk=5+shrink+cpuhp+rebind"),
+    "soak-debug": ("debug", f"force,pool=512K,max={SMALLPOOL_MAX}", "chunk=5+page=20+shrink+cpuhp+rebind"),
+}
+# Kernel lines a soak may print (the design promises them, once per
+# device): the pool ran out, a chunk could not be added, a mapping took the
+# previous DMA path.  Any other virtio_bounce warning fails the soak.
+SOAK_PROMISED = [
+    r"virtio_bounce: virtio\d+: pool exhausted \(",
+    r"virtio_bounce: virtio\d+: cannot add a \d+ KiB chunk to the \w+ pool",
+    r"virtio_bounce: virtio\d+: the \w+ pool \(\d+ KiB, \d+ failed grows\) cannot serve",
+]
+SOAK_WARN = re.compile(r"virtio_bounce: .*(exhausted|cannot|could not|refus|still live|leak|larger than|"
+                       r"bad|foreign|double|not claimed)|FAULT_INJECTION")
+# DMA-API debugging's reports (a WARNING each) name the driver; its two
+# boot lines ("preallocated ...", "debugging enabled ...") are not reports.
+BAD_SOAK_LOG = re.compile(BAD_LOG.pattern + r"|DMA-API: \S+ \S+: |DMA-API: .*(leak|failed|error)|"
+                          r"possible circular|inconsistent lock|"
+                          r"sleeping function called|scheduling while atomic|UBSAN")
+FIO_VERIFYING = ("rand-direct", "seq-direct", "pagecache-verify")
+
+
+@dataclasses.dataclass(frozen=True)
+class SoakSize:
+    mb: int = 24            # MiB fio moves per phase (writes, verify reads, reads)
+    sec: int = 8            # seconds per phase at most (fio's direct jobs)
+    phases: int = 2         # drivers rebound between phases
+    debug_div: int = 2      # the debug kernel (KASAN) moves mb / debug_div
+
+    @classmethod
+    def from_env(cls):
+        e = os.environ
+        return cls(int(e.get("VB_SOAK_MB", cls.mb)), int(e.get("VB_SOAK_SEC", cls.sec)),
+                   int(e.get("VB_SOAK_PHASES", cls.phases)))
+
+
+def soak_boot(cfg, name, size):
+    kind, vb, faults = SOAKS[name]
+    if kind == "debug" and not os.path.exists(cfg.debug_kernel):
+        return None
+    tests = "soak"
+    # the debug kernel has KUnit on by default: not in this boot
+    extra = "kunit.enable=0 " if kind == "debug" else ""
+    # a boot, the phases, a rebind between phases, the idle check
+    timeout = cfg.scaled(120) + size.phases * (size.sec + cfg.scaled(60))
+    if kind in ("xen", "debug"):
+        timeout += cfg.scaled(120)
+    return boot(cfg, name, kind=kind, vb=vb, tests=tests, soak=True, initrd=FIO_INITRD,
+                iommu_platform=kind == "iommu", timeout=timeout,
+                extra=f"{extra}vbsoakmb={size.mb // (size.debug_div if kind == 'debug' else 1)} vbsoaksec={size.sec} vbsoakph={size.phases} vbsoakf={faults}")
+
+
+def soak_int(r, key):
+    try:
+        return int(r.soak.get(key, "-1"))
+    except ValueError:
+        return -1
+
+
+def soak_summary(r, faults):
+    """What one soak boot moved, checked and met: the table row."""
+    verified_kb = sum(f.get("read_kb", 0) for p, job, f in r.fio if job in FIO_VERIFYING and p != "control")
+    got, ok, short, corrupt, sent = r.net_streams
+    net_bytes = ok * SIZE + max(0, soak_int(r, "net_rx_bytes"))
+    verified = verified_kb * 1024 + max(0, soak_int(r, "vdb_bytes")) + net_bytes
+    def stats(k):
+        return sum(max(0, r.stat(d, k)) for d in r.stats)
+
+    idle = {d: sum(o for _, _, o in p.rows) for d, p in r.pools.get("soak-idle", {}).items()}
+    disks = set(r.devs_of("blk"))
+    return {
+        "GiB verified": verified / (1 << 30),
+        "fio GiB verified": verified_kb / (1 << 20),
+        "corrupt bytes": max(0, soak_int(r, "corrupt_bytes")) + corrupt,
+        "fio verify errors": sum(1 for _, _, f in r.fio if f.get("err", -1) != 0),
+        "maps failed": stats("fail_exhausted"),
+        "fallback": stats("fallback"),
+        "grow failures": stats("grow_failures"),
+        "faults": {"chunk": soak_int(r, "chunk_faults"), "page": soak_int(r, "page_faults"),
+                   "shrink": soak_int(r, "shrinks"), "cpuhp": soak_int(r, "cpu_offline"),
+                   "rebind": soak_int(r, "rebinds")},
+        "claimed faults": [f.split("=")[0] for f in faults.split("+")],
+        "pool peak KiB": max([r.stat(d, "pool_peak_bytes") >> 10 for d in r.stats] or [0]),
+        "slots out idle": idle,
+        "idle disks": sum(v for d, v in idle.items() if d in disks),
+        "idle other": sum(v for d, v in idle.items() if d not in disks),
+        "released": False,      # every claimed device released at the final unbind
+        "warnings": sorted({re.sub(r"^.*?\] ", "", l.strip()) for l in r.log.splitlines()
+                            if SOAK_WARN.search(l) and "VBSOAK" not in l}),
+        "wall s": r.wall,
+    }
+
+
+def check_soak(res, cfg, name, r, size):
+    """Every byte right, every fault kind injected, nothing leaked, quiet."""
+    kind, vb, faults = SOAKS[name]
+    n = name
+    if not res.check(f"{n}/boot", r.finished, f"guest did not finish (timeout={r.timed_out}), see {r.logf}"):
+        return None
+    s = soak_summary(r, faults)
+    res.check(f"{n}/pattern", same_digest(r.pattern_sha, r.sums.get("soak-pattern")),
+              "the guest's copy of the pattern disk differs")
+    fio_jobs = collections.Counter(job for p, job, _ in r.fio if p != "control")
+    res.check(f"{n}/fio-ran", all(fio_jobs[j] == size.phases for j in ("rand-direct", "seq-direct", "read-vdb"))
+              and all(fio_jobs[j] >= size.phases for j in ("pagecache", "pagecache-verify")),
+              f"fio jobs {dict(fio_jobs)} (want {size.phases} of each O_DIRECT job, at least as many page-cache passes)")
+    res.check(f"{n}/fio-verified", s["fio verify errors"] == 0 and s["fio GiB verified"] > 0,
+              f"{s['fio verify errors']} fio jobs failed: " +
+              "; ".join(f"{p} {j} {f}" for p, j, f in r.fio if f.get("err", -1) != 0) +
+              "\n    " + "\n    ".join(l for l in r.log.splitlines() if "VBSOAKLOG" in l)[:1500])
+    res.check(f"{n}/corrupt-bytes-0", s["corrupt bytes"] == 0 and soak_int(r, "vdb_reads") > 0 and
+              soak_int(r, "vdb_errors") == 0,
+              f"corrupt {s['corrupt bytes']}, vdb reads {soak_int(r, 'vdb_reads')} errors {soak_int(r, 'vdb_errors')}")
+    if r.devs_of("net") and r.devs_of("net")[0] in r.decisions:
+        got, ok, short, corrupt, sent = r.net_streams
+        res.check(f"{n}/net-both-ways", got > 0 and ok == got and short == 0 and sent > 0 and
+                  soak_int(r, "net_rx") > 0 and soak_int(r, "net_errors") == 0 and
+                  same_digest(r.payload_sha, r.sums.get("soak-net-rx")),
+                  f"host got {got} streams ({ok} intact, {short} short, {corrupt} bytes differ), sent {sent}; "
+                  f"guest rx {soak_int(r, 'net_rx')}, errors {soak_int(r, 'net_errors')}")
+    if r.devs_of("rng"):
+        res.check(f"{n}/rng", soak_int(r, "rng_reads") > 0 and soak_int(r, "rng_short") == 0,
+                  f"rng reads {soak_int(r, 'rng_reads')}, short {soak_int(r, 'rng_short')}")
+    res.check(f"{n}/fio-control-caught", soak_int(r, "fio_control_clean") == 2 and
+              soak_int(r, "fio_control_caught") == 1,
+              f"negative control: a clean pass {soak_int(r, 'fio_control_clean')} of 2 jobs clean, "
+              f"six bytes changed on disk caught {soak_int(r, 'fio_control_caught')} (want 1)")
+    for f in s["claimed faults"]:
+        c = s["faults"][f]
+        bound = sum(1 for _, drv in r.devs.values() if drv != "none")
+        want = bound * (size.phases - 1) if f == "rebind" else 1
+        res.check(f"{n}/fault-{f}-injected", c >= want and (f != "rebind" or soak_int(r, "rebind_failures") == 0),
+                  f"{c} {f} faults (want >= {want}), rebind failures {soak_int(r, 'rebind_failures')}")
+    if "pool=512K" in vb:
+        res.check(f"{n}/pool-ran-out", s["maps failed"] > 0, f"fail_exhausted total {s['maps failed']}")
+    # Once the load stopped and the caches are flushed, the disks have no
+    # slot out; virtio-net keeps its posted RX buffers and virtio-rng's
+    # hwrng thread keeps reading, so for them the unbind below tells.
+    idle = r.pools.get("soak-idle", {})
+    disks = [d for d in r.devs_of("blk") if d in r.stats]
+    out = {d: (sum(o for _, _, o in idle[d].rows), idle[d].in_use) for d in disks if d in idle}
+    res.check(f"{n}/disks-idle-no-slot-out", disks and len(out) == len(disks) and
+              all(v == (0, 0) for v in out.values()),
+              f"(slots_out, in_use) per disk once idle {out}, disks {disks}")
+    peak = {d: (r.stat(d, "pool_peak_bytes"), r.stat(d, "pool_max")) for d in r.stats}
+    res.check(f"{n}/pool-within-max", peak and all(0 < p <= m for p, m in peak.values()),
+              f"(pool_peak_bytes, pool_max) per device {peak}")
+    claimed = len(r.stats)
+    rel = count_lines(r.log.partition("vbsoak: final unbind")[2], r"virtio_bounce: virtio\d+: released")
+    s["released"] = r.vals.get("soak-dirs-left") == "0" and rel >= claimed > 0 and "still live" not in r.log
+    res.check(f"{n}/released-at-unbind", s["released"],
+              f"{r.vals.get('soak-dirs-left')} debugfs dirs left after unbinding "
+              f"{r.vals.get('soak-unbound')} drivers; {rel} 'released' for {claimed} claimed")
+    bad = [l.strip() for l in r.log.splitlines() if BAD_SOAK_LOG.search(l)]
+    res.check(f"{n}/no-kernel-report", not bad, "\n    " + "\n    ".join(bad[:8]))
+    unpromised = [w for w in s["warnings"] if not any(re.search(p, w) for p in SOAK_PROMISED)]
+    res.check(f"{n}/only-promised-warnings", not unpromised, "\n    " + "\n    ".join(unpromised[:8]))
+    print(f"  [{n}] {s['GiB verified']:.2f} GiB verified, corrupt {s['corrupt bytes']}, "
+          f"maps failed {s['maps failed']}, fallback {s['fallback']}, grow failures {s['grow failures']}, "
+          f"faults {s['faults']}, pool peak {s['pool peak KiB']} KiB, slots out idle {s['slots out idle']}, "
+          f"{len(s['warnings'])} promised warning lines", flush=True)
+    return s
+
+
+def soak_table(rows, lane):
+    """Markdown rows: one per soak boot."""
+    out = ["| scenario | lane | wall | GiB verified | corrupt bytes | fio verify errors | maps failed "
+           "(retried) | fallback | grow failures | faults chunk / page / shrink / cpuhp / rebind | "
+           "pool peak | slots out once idle: disks / net+rng | promised warning lines | result |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n, s, ok in rows:
+        if s is None:
+            out.append(f"| {n} | {lane} | - | - | - | - | - | - | - | - | - | - | - | did not finish |")
+            continue
+        f = s["faults"]
+        fl = " / ".join(str(f[k]) if k in s["claimed faults"] else "-"
+                        for k in ("chunk", "page", "shrink", "cpuhp", "rebind"))
+        w = "; ".join(re.sub(r"virtio\d+", "virtioN", x)[:60] for x in s["warnings"])
+        out.append(f"| {n} | {lane} | {s['wall s']:.0f} s | {s['GiB verified']:.2f} | {s['corrupt bytes']} | "
+                   f"{s['fio verify errors']} | {s['maps failed']} | {s['fallback']} | {s['grow failures']} | "
+                   f"{fl} | {s['pool peak KiB']} KiB | {s['idle disks']} / {s['idle other']}, {'all released' if s['released'] else 'NOT released'} | {len(s['warnings'])}"
+                   f"{': ' + w if w else ''} | {'pass' if ok else 'FAIL'} |")
+    return "\n".join(out)
+
+
+def soak_cmd(cfg, names, gib, out):
+    """The long form: SOAK_GIB of fio traffic per scenario, in 4 phases."""
+    unknown = [n for n in names if n not in SOAKS]
+    if unknown:
+        print(f"unknown soak scenario {unknown[0]}; try: {' '.join(SOAKS)}")
+        return 2
+    names = names or list(SOAKS)
+    phases = 4
+    size = SoakSize(mb=max(48, int(gib * 1024) // phases),
+                    sec=int(os.environ.get("VB_SOAK_SEC", "7200")), phases=phases, debug_div=1)
+    res, rows = Results(), []
+    print(f"soak: lane {cfg.lane}, {gib} GiB of fio traffic per scenario in {phases} phases "
+          f"({size.mb} MiB each, at most {size.sec} s)", flush=True)
+    for n in names:
+        before = res.failed
+        r = soak_boot(cfg, n, size)
+        if r is None:
+            res.check(f"{n}/debug-kernel", False, f"no debug kernel at {cfg.debug_kernel}: scripts/kunit.sh debug")
+            rows.append((n, None, False))
+            continue
+        rows.append((n, check_soak(res, cfg, n, r, size), res.failed == before))
+    table = soak_table(rows, cfg.lane)
+    print(table)
+    if out:
+        commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        with open(out, "a") as f:
+            f.write(f"\n### Lane {cfg.lane}, {time.strftime('%Y-%m-%d')}, commit {commit}"
+                    f"{' (with uncommitted changes)' if dirty else ''}\n\n"
+                    f"`make soak LANE={cfg.lane} SOAK_GIB={gib}` "
+                    f"(`VB_LANE={cfg.lane} python3 scripts/vbtest.py soak --gib {gib}`): "
+                    f"{res.passed} checks passed, {res.failed} failed.\n\n{table}\n")
+        print(f"table appended to {os.path.relpath(out, TOP)}")
+    print(f"soak: {res.passed} passed, {res.failed} failed")
+    return 0 if res.failed == 0 else 1
+
+
+def sc_soak(name):
+    def run(res, cfg):
+        size = SoakSize.from_env()
+        r = soak_boot(cfg, name, size)
+        if r is None:
+            res.check(f"{name}/debug-kernel", False,
+                      f"no debug kernel at {cfg.debug_kernel}: build it with scripts/kunit.sh debug")
+            return
+        check_soak(res, cfg, name, r, size)
+    return run
+
+
 def sc_negative(res, cfg):
     """Negative controls: the checks above must be able to fail."""
     good = sha(b"virtio_bounce")
@@ -565,6 +821,17 @@ def sc_negative(res, cfg):
     check_data(sub, fake)
     res.check("negative/check_data-reports-corrupt-image", sub.failed == 1 and sub.passed == 5,
               f"{sub.passed} passed, {sub.failed} failed")
+    # A soak whose guest counted one corrupt byte, and one whose host got
+    # a stream with one byte changed: the corruption check must fail.
+    for what, soak_bad, net in (("guest", "1", (1, 1, 0, 0, 1)), ("host", "0", (2, 1, 0, 1, 2))):
+        fake = Boot(name="neg-soak", done=True, timed_out=False, logf="-", tests=["soak"],
+                    pattern_sha=ref, sums={"soak-pattern": ref},
+                    soak={"corrupt_bytes": soak_bad, "vdb_reads": "5", "vdb_errors": "0"},
+                    net_streams=net)
+        sub = Results(label=f"  control (a corrupt byte seen by the {what}): ")
+        check_soak(sub, None, "soak-force", fake, SoakSize())
+        res.check(f"negative/soak-corrupt-byte-{what}", "soak-force/corrupt-bytes-0" in sub.failures,
+                  f"failed checks {sub.failures}")
 
 
 PERF = os.path.join(TOP, "tools/perf-scripts/vb_trace.py")
@@ -699,6 +966,7 @@ SCENARIOS = {
     "failattach": sc_failattach,
     "progress": sc_progress,
 }
+SCENARIOS.update({n: sc_soak(n) for n in SOAKS})
 
 
 DEMO_KEYS = ["mode", "backend", "bypass", "maps", "direct", "fallback", "bounced", "bytes_to_device",
@@ -746,13 +1014,20 @@ def e2e_cmd(cfg, names):
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="vbtest.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", metavar="{e2e,demo,trace,list}")
+    sub = ap.add_subparsers(dest="command", metavar="{e2e,soak,demo,trace,list}")
     e2e = sub.add_parser("e2e", help="run scenarios (default: all)")
     e2e.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     sub.add_parser("demo", help="boot once with virtio_bounce=on and show what it did")
     trace = sub.add_parser("trace", help="boot (force), trace a workload, run vb_trace.py")
     trace.add_argument("outdir", nargs="?", default=os.path.join(B, "trace"), metavar="OUTDIR")
     sub.add_parser("list", help="list the scenarios")
+    soak = sub.add_parser("soak", help="the long soak (SOAK_GIB per scenario), table into docs/soak.md")
+    soak.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    soak.add_argument("--gib", type=float, default=8, help="GiB of fio traffic per scenario (default 8)")
+    soak.add_argument("--out", default=os.path.join(TOP, "docs/soak.md"),
+                      help="append the table here ('' for none)")
+    e2e.add_argument("--exclude", default="", metavar="PREFIX",
+                     help="leave out the scenarios whose names start with PREFIX")
     return ap.parse_args(argv)
 
 
@@ -767,7 +1042,10 @@ def main(argv=None):
     if a.command == "trace":
         return trace_cmd(cfg, a.outdir)
     if a.command == "e2e":
-        return e2e_cmd(cfg, a.scenarios or list(SCENARIOS))
+        names = a.scenarios or list(SCENARIOS)
+        return e2e_cmd(cfg, [n for n in names if not (a.exclude and n.startswith(a.exclude))])
+    if a.command == "soak":
+        return soak_cmd(cfg, a.scenarios, a.gib, a.out)
     print(__doc__)
     return 0
 

@@ -41,11 +41,16 @@ static int vb_stats_show(struct seq_file *m, void *v)
 		   vb_maps(vd), vb_fb_live(vd));
 	for (i = 0; i < VB_NR_STATS; i++)
 		seq_printf(m, "%s %lu\n", vb_stat_names[i], vb_stat_sum(vd, i));
+	/*
+	 * Each class's peak of slots out, in bytes, summed: the classes peak
+	 * at different times, so this may exceed pool_max; pool_peak_bytes
+	 * is the pool's own peak.
+	 */
 	for (i = 0; i < VB_NR_CLASSES; i++)
 		hiwater += vd->cls[i].hiwater << vd->cls[i].shift;
-	seq_printf(m, "in_use %lu\npool_bytes %zu\npool_min %zu\npool_max %zu\n",
+	seq_printf(m, "in_use %lu\npool_bytes %zu\npool_min %zu\npool_max %zu\npool_peak_bytes %zu\n",
 		   vb_pool_in_use(vd), vd->pool_bytes, vd->pool_min,
-		   vd->pool_max);
+		   vd->pool_max, vd->pool_peak);
 	seq_printf(m, "hiwater_bytes %lu\ngrows %lu\nshrinks %lu\ngrow_failures %lu\n",
 		   hiwater, vd->grows, vd->shrinks, vd->grow_failures);
 	return 0;

@@ -322,6 +322,9 @@ enum vb_parent {
  * @pool_bytes: bytes in the pool
  * @pool_min: the pool never shrinks below this
  * @pool_max: the pool never grows above this
+ * @pool_peak: the largest @pool_bytes seen when a chunk was added (it may
+ *	count a concurrent grow's reservation that then failed; never above
+ *	@pool_max)
  * @max_shift: largest class usable on this device
  * @grows: chunks added
  * @shrinks: chunks released
@@ -363,6 +366,7 @@ struct vb_dev {
 	size_t pool_bytes;
 	size_t pool_min;
 	size_t pool_max;
+	size_t pool_peak;
 	unsigned int max_shift;
 	unsigned long grows;
 	unsigned long shrinks;

@@ -363,6 +363,7 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 		WRITE_ONCE(vd->pool_hi, c->dma + bytes);
 	list_add_tail(&c->all, &vd->all_chunks);
 	vd->grows++;
+	vd->pool_peak = max(vd->pool_peak, vd->pool_bytes);
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 
 	spin_lock_irqsave(&k->lock, flags);

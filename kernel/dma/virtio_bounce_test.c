@@ -799,6 +799,7 @@ static void vb_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vbt_mapping_error(dev, other));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_EXHAUSTED), 2UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	KUNIT_EXPECT_EQ(test, vd->pool_peak, (size_t)SZ_256K);
 	/* Freeing one slot makes one map succeed again, with intact data. */
 	vbt_unmap(dev, dma[0], 512, DMA_TO_DEVICE);
 	dma[0] = vbt_map(dev, buf, 512, DMA_TO_DEVICE);
@@ -1196,6 +1197,8 @@ static void vb_test_shrink(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1, false), 4UL);
 	KUNIT_EXPECT_EQ(test, vd->shrinks - shrinks, 5UL);
 	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	/* The pool's peak stays what it reached. */
+	KUNIT_EXPECT_EQ(test, vd->pool_peak, (size_t)(6 * SZ_256K));
 	KUNIT_EXPECT_EQ(test, vd->cls[7].nr_chunks, 1UL);
 	/* And it grows again on demand. */
 	dma[0] = vbt_map(dev, buf, SZ_64K, DMA_TO_DEVICE);
