@@ -16,11 +16,12 @@ OBJ   := $(B)/obj-$(LANE)
 XENV  := 4.20
 endif
 export VB_LANE := $(LANE)
-# `make test`: 7.3 in full and 6.12's build, base-kernel KUnit and
-# end-to-end (what fits in CI); LANE=... on the command line: that lane
-# in full; `make test-all`: both in full.
+# `make test`: 7.3 in full but soak-debug (its own debug kernel does not
+# fit CI's hour) and 6.12's build, base-kernel KUnit and end-to-end but the
+# soaks; LANE=... on the command line: that lane with everything
+# (run-tests.sh level "all"); `make test-all`: both with everything.
 ifeq ($(origin LANE),command line)
-TEST_PLAN := $(LANE):full
+TEST_PLAN := $(LANE):all
 else
 TEST_PLAN := 7.3:full 6.12:ci
 endif
@@ -52,7 +53,8 @@ help:
 	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
 	@echo "  make test        7.3 in full, 6.12 build + KUnit (base) + end-to-end;"
 	@echo "                   prints each stage's result and wall time, then the total"
-	@echo "  make test LANE=..  that lane in full;  make test-all: both lanes in full"
+	@echo "  make test LANE=..  that lane with everything (soak-debug and its kernel too);"
+	@echo "                   make test-all: both lanes with everything"
 	@echo "  make kunit [KUNIT_RUNS='base debug']  KUnit only: in the base kernel (kunit.enable=1)"
 	@echo "                   and in a debug kernel (KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep)"
 	@echo "  make series      emit build/series-LANE/ (cover letter + patches as one would post"
@@ -60,7 +62,7 @@ help:
 	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only (the soaks in their short form)"
 	@echo "  make soak [SOAK_GIB=8] [SCENARIOS='soak-force ...']  the long soak: SOAK_GIB of fio"
 	@echo "                   traffic per scenario with faults, every byte checked; table -> docs/soak.md"
-	@echo "  make debug-kernel  the lane's debug kernel (KUnit's second run, soak-debug)"
+	@echo "  make debug-kernel  the lane's soak debug kernel (build/soak-debug-LANE, for soak-debug)"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
@@ -99,11 +101,11 @@ initramfs:
 	@scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio
 
-# The lane's debug kernel (KASAN, lockdep, DMA_API_DEBUG, PREEMPT_RT): KUnit's
-# second run and the soak-debug scenario.
+# The lane's soak debug kernel (KASAN, lockdep, DMA_API_DEBUG, PREEMPT_RT,
+# with block, fio's needs and fault injection): the soak-debug scenario.
 debug-kernel: kernel
-	@VB_KSRC=$(K) flock $(B)/.kbuild.lock scripts/build-kernel.sh $(KUNIT_DIR) \
-		configs/kunit.config $(wildcard configs/kunit-$(LANE).config)
+	@VB_KSRC=$(K) flock $(B)/.kbuild.lock scripts/build-kernel.sh $(B)/soak-debug-$(LANE) \
+		configs/kunit.config $(wildcard configs/kunit-$(LANE).config) configs/soak-debug.config
 
 versions:
 	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs*/linux-source-$(LANE)_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
@@ -157,7 +159,7 @@ test: deps
 	@scripts/run-tests.sh $(TEST_PLAN)
 
 test-all: deps
-	@scripts/run-tests.sh 7.3:full 6.12:full
+	@scripts/run-tests.sh 7.3:all 6.12:all
 
 patches:
 	@git -C $(K) diff --quiet && git -C $(K) diff --cached --quiet || \

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: every stage of every lane, then the total.
 #   usage: run-tests.sh LANE:LEVEL...   (default: 7.3:full 6.12:ci)
-#   full  build, host checks, KUnit (base kernel and debug kernel), the
+#   all   build, host checks, KUnit (base kernel and debug kernel), the
 #         series check (git am onto the pristine tree, each patch builds,
-#         checkpatch), end-to-end with the short soaks
+#         checkpatch), the soak debug kernel, end-to-end with every short
+#         soak
+#   full  the same but the soak debug kernel and soak-debug (CI's hour)
 #   ci    build, KUnit in the base kernel, end-to-end but the soaks (what
 #         fits in CI's hour next to a full lane; the host checks read the
 #         same files)
@@ -55,6 +57,20 @@ build_ok() {	# build_ok LANE
 		echo "build-$lane: 0 passed, 1 failed"
 	fi
 }
+soakdbg_ok() {	# soakdbg_ok LANE: the soak debug kernel (make debug-kernel)
+	local lane=$1 src=build/linux
+	[ "$lane" = 6.12 ] || src=build/linux-$lane
+	if VB_KSRC=$top/$src flock build/.kbuild.lock scripts/build-kernel.sh "build/soak-debug-$lane" \
+		configs/kunit.config $(ls "configs/kunit-$lane.config" 2>/dev/null) configs/soak-debug.config \
+		>"build/test-soakdbg-$lane.out" 2>&1; then
+		echo "PASS $lane soak debug kernel (configs/kunit.config + soak-debug.config)"
+		echo "soakdbg-$lane: 1 passed, 0 failed"
+	else
+		tail -n 20 "build/test-soakdbg-$lane.out"
+		echo "FAIL $lane soak debug kernel, see build/test-soakdbg-$lane.out"
+		echo "soakdbg-$lane: 0 passed, 1 failed"
+	fi
+}
 mkdir -p build
 t0=$SECONDS
 for item in "${plan[@]}"; do
@@ -62,16 +78,21 @@ for item in "${plan[@]}"; do
 	obj=build/obj; [ "$lane" = 6.12 ] || obj=build/obj-$lane
 	echo "==== lane $lane ($level)"
 	stage "build-$lane" "build-$lane" build_ok "$lane"
-	[ "$level" = full ] && stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
-	if [ "$level" = full ]; then
+	[ "$level" != ci ] && stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
+	if [ "$level" != ci ]; then
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base debug
 		stage "series-$lane" series scripts/series.sh "$lane" "build/kunit-$lane"
 	else
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base
 	fi
-	# full: every scenario, the short soaks too (soak-debug boots the
-	# debug kernel the KUnit stage built); ci: all but the soaks
-	ex=; [ "$level" = full ] || ex=--exclude=soak-
+	# all: every scenario with every short soak (soak-debug boots the
+	# soak debug kernel, built here); full: all but soak-debug (CI's
+	# hour); ci: all but the soaks
+	case $level in
+	all) ex=; stage "soakdbg-$lane" "soakdbg-$lane" soakdbg_ok "$lane" ;;
+	full) ex=--exclude=soak-debug ;;
+	*) ex=--exclude=soak- ;;
+	esac
 	if [ -f "$obj/arch/x86/boot/bzImage" ]; then
 		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e $ex ${SCENARIOS:-}
 	fi

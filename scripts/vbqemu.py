@@ -50,8 +50,9 @@ class BootConfig:
 
     @property
     def debug_kernel(self):
-        """The lane's KUnit debug kernel (scripts/kunit.sh debug)."""
-        return os.path.join(B, f"kunit-{self.lane}/arch/x86/boot/bzImage")
+        """The lane's soak debug kernel (make debug-kernel): the KUnit debug
+        config plus configs/soak-debug.config."""
+        return os.path.join(B, f"soak-debug-{self.lane}/arch/x86/boot/bzImage")
 
     @property
     def map_ops(self):
@@ -374,7 +375,7 @@ def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, ms
     if kind == "iommu":
         cmd += ["-machine", "q35", "-device", "intel-iommu,intremap=off"]
     if kind == "debug":
-        # The lane's KUnit debug kernel (KASAN, lockdep, DMA_API_DEBUG,
+        # The lane's soak debug kernel (KASAN, lockdep, DMA_API_DEBUG,
         # PREEMPT_RT); no ACPI: qboot's MP table gives it both CPUs.
         cmd += ["-machine", "pc", "-bios", "qboot.rom"]
         kernel = cfg.debug_kernel
