@@ -17,9 +17,7 @@ targets=("$@")
 mkdir -p "$obj"
 obj=$(realpath "$obj")
 jobs=${JOBS:-$(nproc)}
-cc="gcc"
-command -v ccache >/dev/null && cc="ccache gcc"
-export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
+. "$top/scripts/kcc.sh"
 export KBUILD_BUILD_TIMESTAMP="2025-01-01"
 export KBUILD_BUILD_USER=vb KBUILD_BUILD_HOST=vb
 mk=(make -s -C "$K" O="$obj" CC="$cc" -j"$jobs")

@@ -37,7 +37,7 @@ out=$(perl $K/scripts/kernel-doc -none -Wall $kd 2>&1)
 
 if [ -f "$obj/.config" ]; then
 	objs=$(git ls-files -- 'kernel/*.c' 'drivers/*.c' | grep -v _test.c | sed 's/\.c$/.o/')
-	cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
+	. "$top/scripts/kcc.sh"
 	# Force a rebuild of our objects only, with W=1 and sparse.
 	(cd "$obj" && rm -f $objs)
 	out=$(make -s -C "$K" O="$obj" CC="$cc" W=1 C=1 -j"${JOBS:-$(nproc)}" $objs 2>&1 |

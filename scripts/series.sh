@@ -123,8 +123,7 @@ if [ -n "$obj" ]; then
 		bad "per-patch build: $obj is not a configured build"
 		finish
 	fi
-	cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
-	export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
+	. "$top/scripts/kcc.sh"
 	cp "$obj/.config" "$obj/.config.series-saved"
 	i=0
 	for c in $(g rev-list --reverse base.."$series"); do
