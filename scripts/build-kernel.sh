@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build a kernel from build/linux into an out-of-tree build
 # directory.  usage: build-kernel.sh OBJDIR FRAGMENT... [-- make targets]
-# The config is tinyconfig plus the fragments; it is regenerated only when
-# a fragment changed.  Options a fragment asked for but that did not stick
+# The config is tinyconfig plus configs/common.config plus the fragments;
+# it is regenerated only when a fragment changed.  Options a fragment asked for but that did not stick
 # are reported (and fail the build) so a typo cannot go unnoticed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 K=${VB_KSRC:-$top/build/linux}
 obj=$1; shift
-frags=()
+frags=("$top/configs/common.config")
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do frags+=("$(realpath "$1")"); shift; done
 [ "${1:-}" = "--" ] && shift
 targets=("$@")

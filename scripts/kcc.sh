@@ -6,9 +6,9 @@
 # ccache by default (build/ccache): rebuilds after a config change or in
 # another object directory of the same tree mostly hit.  Not under
 # CI=true: a fresh machine has an empty cache, and a miss preprocesses
-# every file twice (ccache 4.7, direct mode): cold builds of mm/ and
-# kernel/sched/ took 75-96 s with it and 53-65 s without (docs/design.md,
-# "CI's hour").  VB_CCACHE=1 or 0 overrides either way.
+# every file twice (ccache 4.7, direct mode): cold builds of 7.3's mm/
+# and kernel/sched/ took 75-96 s with it and 53-79 s without, four runs
+# each (docs/design.md, "CI's hour").  VB_CCACHE=1 or 0 overrides either way.
 cc=gcc
 case ${VB_CCACHE:-} in
 1) use_ccache=1 ;;
