@@ -31,6 +31,45 @@ for p in patches/"$LANE"/*.patch; do
 	out=$(cd /tmp && perl $K/scripts/checkpatch.pl --strict --no-tree --terse --show-types "$top/$p" 2>&1 | grep -E 'ERROR|WARNING|CHECK' | grep -v 'FILE_PATH_CHANGES')
 	[ -z "$out" ] && ok "checkpatch ${p#patches/}" || bad "checkpatch ${p#patches/}" "$out"
 done
+# vbtop (tools/virtio_bounce): checkpatch, -Werror, and its numbers on a
+# made-up sysfs tree whose counters move during the one interval.
+out=$(perl $cp -f tools/virtio_bounce/vbtop.c 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+[ -z "$out" ] && ok "checkpatch tools/virtio_bounce/vbtop.c" || bad "checkpatch tools/virtio_bounce/vbtop.c" "$out"
+vt=$(mktemp -d)
+if out=$(gcc -O2 -Wall -Wextra -Werror -o "$vt/vbtop" tools/virtio_bounce/vbtop.c 2>&1); then
+	ok "vbtop builds with -Wall -Wextra -Werror"
+	vdev() {	# vdev virtioN device-id [file=value ...]
+		local d=$vt/sys/bus/virtio/devices/$1 kv
+		mkdir -p "$d/virtio_bounce"
+		echo "$2" > "$d/device"
+		shift 2
+		for kv in "$@"; do echo "${kv#*=}" > "$d/virtio_bounce/${kv%%=*}"; done
+	}
+	zero="maps=0 bounced=0 direct=0 fallback=0 failures=0 bytes_to_device=0 bytes_from_device=0"
+	vdev virtio3 0x0002 mode=force backend=identity $zero in_use=2 pool_bytes=1048576 max=67108864
+	vdev virtio10 0x0001 backend=identity $zero in_use=0 pool_bytes=0 max=0	# no mode: unreadable
+	mkdir -p "$vt/sys/bus/virtio/devices/virtio4"	# no group: not listed
+	"$vt/vbtop" -s "$vt/sys" -r -d 1.5 -n 1 > "$vt/out" &
+	sleep 0.5
+	vdev virtio3 0x0002 maps=3 bounced=2 direct=1 bytes_to_device=1024 bytes_from_device=2048
+	wait $!
+	row=$(awk '$1 == "virtio3"' "$vt/out" | tr -s ' ')
+	want="virtio3 blk force identity 3 2 1 0 0 1024 2048 2 1024 65536"
+	[ "$row" = "$want" ] && ok "vbtop: counts of one interval on a made-up tree" ||
+		bad "vbtop: counts of one interval on a made-up tree" "got '$row', want '$want'"
+	[ "$(awk '$1 == "virtio10" {print $2}' "$vt/out")" = "-" ] && ! grep -q '^virtio4' "$vt/out" &&
+		ok "vbtop: unreadable device shown as -, device without the group not listed" ||
+		bad "vbtop: unreadable device shown as -, device without the group not listed" "$(cat "$vt/out")"
+	"$vt/vbtop" -h | grep -q -- '-d DELAY' && "$vt/vbtop" -d 0 2>/dev/null; rc=$?
+	[ $rc = 2 ] && ok "vbtop: --help, and a bad delay exits 2" || bad "vbtop: --help, and a bad delay exits 2" "rc=$rc"
+	mkdir -p "$vt/empty/bus/virtio/devices"
+	"$vt/vbtop" -s "$vt/empty" -n 1 2>/dev/null; rc=$?
+	[ $rc = 1 ] && ok "vbtop: no virtio_bounce group exits 1" || bad "vbtop: no virtio_bounce group exits 1" "rc=$rc"
+else
+	bad "vbtop builds with -Wall -Wextra -Werror" "$out"
+fi
+rm -rf "$vt"
+
 kd=$(git ls-files -- 'kernel/*.c' 'drivers/*.c' 'include/linux/*.h')
 out=$(perl $K/scripts/kernel-doc -none -Wall $kd 2>&1)
 [ -z "$out" ] && ok "kernel-doc -Wall" || bad "kernel-doc -Wall" "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the test/demo initramfs: busybox (static), tests/guest/init, the
-# guest test programs, and fio with the libraries it links against.
+# guest test programs, tools/virtio_bounce/vbtop, and fio with the libraries it links against.
 # usage: mkinitramfs.sh OUT.cpio.gz [--with-fio]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ for f in "$top"/tests/guest/*.sh; do
 	b=$(basename "$f" .sh)
 	install -m 0755 "$f" "$stage/bin/$b"
 done
-for c in "$top"/tests/guest/*.c; do
+for c in "$top"/tests/guest/*.c "$top"/tools/virtio_bounce/vbtop.c; do
 	b=$(basename "$c" .c)
 	gcc -static -O2 -Wall -o "$stage/bin/$b" "$c"
 done

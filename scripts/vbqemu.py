@@ -136,6 +136,8 @@ class GuestReport:
     decisions: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
     soak: dict[str, str] = field(default_factory=dict)  # VBSOAK key -> value
     fio: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)  # (phase, job, fields)
+    sysfs: dict[str, dict[str, str]] = field(default_factory=dict)  # dev -> virtio_bounce/<file> -> value
+    top: list[list[str]] = field(default_factory=list)  # vbtop's output lines, split
 
     def devs_of(self, what):
         """The virtio devices of one kind (blk, net, rng)."""
@@ -336,6 +338,10 @@ def parse_line(r, kind, rest):
             r.fio.append((rest[0], rest[1], {k: int(v) for k, v in (x.split("=") for x in rest[2:5])}))
         except ValueError:
             r.fio.append((rest[0], rest[1], {"err": -1}))
+    elif kind == "VBSYS" and len(rest) >= 2:
+        r.sysfs.setdefault(rest[0], {})[rest[1]] = " ".join(rest[2:])
+    elif kind == "VBTOP":
+        r.top.append(rest)
     elif kind == "VBREBIND" and len(rest) >= 2:
         r.rebinds.append((rest[0], rest[1], rest[2] if len(rest) > 2 else ""))
 
@@ -354,10 +360,10 @@ def parse_pool(pools, rest):
 
 
 def decisions(log):
-    """dev -> (mode, backend, direct, why) from the dmesg lines."""
+    """dev -> (mode, backend, direct, why, rule) from the dmesg lines."""
     out = {}
-    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+): ([^\r\n]*)", log):
-        out[m.group(1)] = (m.group(2), m.group(3), m.group(4), m.group(5))
+    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+) rule=(\S+): ([^\r\n]*)", log):
+        out[m.group(1)] = (m.group(2), m.group(3), m.group(4), m.group(6), m.group(5))
     return out
 
 # ------------------------------------------------------------------ QEMU

@@ -199,13 +199,20 @@ def sc_force(res, cfg):
     check_claimed(res, r, "identity", direct=False)
 
 
+JUNK_VB = "on,net:force,bogus:on"
+
+
 def sc_junk(res, cfg):
-    r = boot(cfg, "junk", vb="bogus")
+    # A junk rule among good ones: the whole parameter is refused.
+    r = boot(cfg, "junk", vb=JUNK_VB)
     check_data(res, r)
-    res.check("junk/warning", "ignoring 'virtio_bounce=bogus', keeping the default 'virtio_bounce=off" in r.log,
+    res.check("junk/rule-warning", "rule 'bogus:on': 'bogus' is neither a virtio device type" in r.log,
+              "no warning naming the bad rule")
+    res.check("junk/warning", f"ignoring 'virtio_bounce={JUNK_VB}', keeping the default 'virtio_bounce=off" in r.log,
               "no warning naming the bad value and the default")
-    res.check("junk/stock", r.devs and all(v[0] == "off" and v[1] == "none" for v in r.decisions.values())
-              and not r.stats, f"{r.decisions}")
+    res.check("junk/stock", r.devs and all(v[0] == "off" and v[1] == "none" and v[4] == "default"
+                                           for v in r.decisions.values())
+              and len(r.decisions) == len(r.devs) and not r.stats, f"{r.decisions}")
 
 
 SMALLPOOL_MAX = "6M"    # above the smallest max= the kernel accepts
@@ -222,6 +229,14 @@ def sc_smallpool(res, cfg):
     res.check("smallpool/bounded", pools and all(0 < p <= size_bytes(SMALLPOOL_MAX) for p in pools),
               f"pool_bytes={pools}, max {SMALLPOOL_MAX}")
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
+    # The warning names the device, the pool and its limit, and what to do.
+    knob = re.search(r"virtio_bounce: (virtio\d+): pool exhausted \((\d+)K in the pool, max (\d+)K\) "
+                     r"mapping \d+ bytes; .* boot with virtio_bounce=\.\.\.,max=(\d+)K or above, "
+                     r"or write that to /sys/bus/virtio/devices/(virtio\d+)/virtio_bounce/max", r.log)
+    res.check("smallpool/exhausted-names-the-knob",
+              knob and knob.group(1) == knob.group(5) and int(knob.group(3)) << 10 == size_bytes(SMALLPOOL_MAX)
+              and int(knob.group(4)) > int(knob.group(3)),
+              "no exhaustion warning naming the device's max file and a larger max=")
 
 
 def sc_iommu(res, cfg):
@@ -802,6 +817,116 @@ def sc_soak(name):
     return run
 
 
+# virtio_bounce= with a rule of each kind: net by type, rng off by type,
+# the pattern disk (vdb, PCI 00:05.0, see vbqemu.qemu_cmd) by its DMA
+# device; vda and nothing else keeps the global mode.
+RULES_VDB = "0000:00:05.0"
+RULES_VB = f"on,net:force,rng:off,{RULES_VDB}:force"
+# sysfs file -> how to compute it from the debugfs stats of the same device
+SYSFS_VS_DEBUGFS = {
+    "maps": lambda s: s["maps"], "bounced": lambda s: s["bounced"], "direct": lambda s: s["direct"],
+    "fallback": lambda s: s["fallback"],
+    "failures": lambda s: s["fail_exhausted"] + s["fail_oversize"],
+    "bytes_to_device": lambda s: s["bytes_to_device"], "bytes_from_device": lambda s: s["bytes_from_device"],
+    "pool_bytes": lambda s: s["pool_bytes"], "in_use": lambda s: s["in_use"],
+    "peak_bytes": lambda s: s["pool_peak_bytes"], "max": lambda s: s["pool_max"],
+}
+
+
+def dma_dev_of(log):
+    """virtioN -> its DMA device's name, from the decision lines."""
+    return {m.group(2): m.group(1) for m in
+            re.finditer(r"(\S+): virtio_bounce: (virtio\d+): mode=", log)}
+
+
+def check_sysfs_counters(res, r, dev, tag):
+    """@dev's sysfs counters equal what its debugfs stats say."""
+    try:
+        st = {k: int(v) for k, v in r.stats[dev].items() if v.lstrip("-").isdigit()}
+        bad = {f: (r.sysfs[dev].get(f), want(st)) for f, want in SYSFS_VS_DEBUGFS.items()
+               if r.sysfs[dev].get(f) != str(want(st))}
+    except KeyError as e:
+        bad = {"missing": str(e)}
+    res.check(f"{tag}/sysfs-equals-debugfs-{dev}", not bad, f"sysfs vs debugfs: {bad}")
+
+
+def vbtop_row(r, dev):
+    """vbtop -r's row for @dev: column name -> value."""
+    head = next((t for t in r.top if t and t[0] == "device"), None)
+    row = next((t for t in r.top if t and t[0] == dev), None)
+    return dict(zip(head, row)) if head and row and len(row) == len(head) else {}
+
+
+VBTOP_READ = 64 * 65536      # t_rules: dd bs=64k count=64 iflag=direct from vdb
+
+
+def check_vbtop(res, r, vdb, tag):
+    """vbtop's interval saw exactly the known workload on vdb."""
+    row = vbtop_row(r, vdb)
+    try:
+        frm, to, b, f = int(row["from_B"]), int(row["to_B"]), int(row["bounced"]), int(row["failed"])
+        # Each 64 KiB read: the data and a 1-byte status copied out at
+        # unmap (a request split in two adds a status: hence a page of
+        # slack); the data, status and header copied in at map (as swiotlb
+        # does, every direction: the header and what else the driver
+        # sends stay under 512 bytes a request); header, status and at
+        # least one data segment bounced.
+        ok = (row["mode"] == "force" and row["backend"] == "identity" and row["type"] == "blk"
+              and VBTOP_READ + 64 <= frm <= VBTOP_READ + 4096
+              and VBTOP_READ + 64 * 17 <= to <= VBTOP_READ + 64 * 512 and b >= 3 * 64 and f == 0)
+    except (KeyError, ValueError):
+        ok = False
+    res.check(f"{tag}/vbtop-known-workload", ok,
+              f"vbtop row for {vdb}: {row} (want from_B {VBTOP_READ + 64}.., to_B {VBTOP_READ + 64 * 17}.., "
+              f"bounced 192..)")
+
+
+def sc_rules(res, cfg):
+    r = boot(cfg, "rules", vb=RULES_VB, tests="blk+net+rng+rules")
+    check_data(res, r)
+    pci = dma_dev_of(r.log)
+    net = (r.devs_of("net") or ["?"])[0]
+    rng = (r.devs_of("rng") or ["?"])[0]
+    vdb = next((d for d, p in pci.items() if p == RULES_VDB), "?")
+    vda = next((d for d in r.devs_of("blk") if d != vdb), "?")
+    want = {net: ("force", "identity", "no", "net:force"),
+            rng: ("off", "none", "no", "rng:off"),
+            vdb: ("force", "identity", "no", f"{RULES_VDB}:force"),
+            vda: ("on", "identity", "yes", "default")}
+    for d, (mode, be, direct, rule) in want.items():
+        got = r.decisions.get(d)
+        res.check(f"rules/decision-{d}", got is not None and (got[0], got[1], got[2], got[4]) == (mode, be, direct, rule),
+                  f"dmesg says {got}, the rules say {(mode, be, direct, rule)}")
+        sy = r.sysfs.get(d, {})
+        res.check(f"rules/sysfs-decision-{d}",
+                  (sy.get("mode"), sy.get("backend"), sy.get("one_to_one"), sy.get("rule")) ==
+                  (mode, be, "1" if direct == "yes" else "0", rule) and got is not None and
+                  (got[3] == sy.get("why") or got[3].startswith(f"{sy.get('why')} (")),
+                  f"sysfs says {sy}")
+    # debugfs: a directory for each device whose maps virtio_bounce makes
+    # (on 6.12 the 1:1 device too, through dma_ops_bypass).
+    claimed = {net, vdb} | (set() if cfg.map_ops else {vda})
+    res.check("rules/debugfs-dirs", set(r.stats) == claimed, f"debugfs {sorted(r.stats)}, want {sorted(claimed)}")
+    for d in sorted(claimed):
+        check_sysfs_counters(res, r, d, "rules")
+    res.check("rules/vdb-bounced", r.stat(vdb, "bounced") > 0 and r.stat(vdb, "direct") == 0,
+              f"vdb bounced={r.stat(vdb, 'bounced')} direct={r.stat(vdb, 'direct')}")
+    res.check("rules/unclaimed-zero", all(r.sysfs.get(rng, {}).get(f) == "0" for f in SYSFS_VS_DEBUGFS),
+              f"rng sysfs {r.sysfs.get(rng)}")
+    # max: bad writes fail and change nothing; a good one takes.
+    before = r.vals.get("max-before", "?")
+    for what in ("junk", "small", "huge"):
+        res.check(f"rules/max-{what}-refused", r.vals.get(f"max-{what}") == f"rc=1,now={before}",
+                  f"{r.vals.get(f'max-{what}')} (max was {before})")
+    res.check("rules/max-raised", r.vals.get("max-raised") == f"rc=0,now={32 << 20}", f"{r.vals.get('max-raised')}")
+    res.check("rules/max-no-pool-refused", r.vals.get("max-nopool") == "rc=1,now=0", f"{r.vals.get('max-nopool')}")
+    res.check("rules/max-change-logged", f"virtio_bounce: {net}: max {int(before) >> 10 if before.isdigit() else '?'}K -> 32768K"
+              in r.log, "no max change line")
+    res.check("rules/vbtop-ran", r.vals.get("vbtop-rc") == "0", f"vbtop exit {r.vals.get('vbtop-rc')}")
+    check_vbtop(res, r, vdb, "rules")
+    check_clean_log(res, r)
+
+
 def sc_negative(res, cfg):
     """Negative controls: the checks above must be able to fail."""
     good = sha(b"virtio_bounce")
@@ -832,6 +957,28 @@ def sc_negative(res, cfg):
         check_soak(sub, None, "soak-force", fake, SoakSize())
         res.check(f"negative/soak-corrupt-byte-{what}", "soak-force/corrupt-bytes-0" in sub.failures,
                   f"failed checks {sub.failures}")
+    # sysfs against debugfs: equal counters pass, one counter off by one fails.
+    st = {"maps": "5", "bounced": "4", "direct": "0", "fallback": "1", "fail_exhausted": "1",
+          "fail_oversize": "0", "bytes_to_device": "4096", "bytes_from_device": "512", "pool_bytes": "1048576",
+          "in_use": "2", "pool_peak_bytes": "1048576", "pool_max": "6291456"}
+    sy = {"maps": "5", "bounced": "4", "direct": "0", "fallback": "1", "failures": "1", "bytes_to_device": "4096",
+          "bytes_from_device": "512", "pool_bytes": "1048576", "in_use": "2", "peak_bytes": "1048576",
+          "max": "6291456"}
+    for what, sysfs, want in (("clean", sy, 0), ("one-off", dict(sy, bytes_from_device="513"), 1),
+                              ("no-stats", sy, 1)):
+        fake = Boot(name="neg", stats={} if what == "no-stats" else {"virtio9": st}, sysfs={"virtio9": sysfs})
+        sub = Results(label=f"  control (sysfs vs debugfs, {what}): ")
+        check_sysfs_counters(sub, fake, "virtio9", "neg")
+        res.check(f"negative/sysfs-vs-debugfs-{what}", sub.failed == want, f"{sub.failed} failed, want {want}")
+    head = "device type mode backend maps bounced direct fallback failed to_B from_B in_use pool_KiB max_KiB"
+    good = f"virtio1 blk force identity 200 192 0 0 0 {VBTOP_READ + 64 * 17} {VBTOP_READ + 64} 0 1024 65536"
+    for what, row, want in (("clean", good, 0), ("one-byte-short", good.replace(f" {VBTOP_READ + 64} ", f" {VBTOP_READ + 63} "), 1),
+                            ("missing-row", "", 1), ("wrong-mode", good.replace(" force ", " on "), 1),
+                            ("failed-maps", good.replace(" 0 0 0 ", " 0 0 3 ", 1), 1)):
+        fake = Boot(name="neg", top=[head.split()] + ([row.split()] if row else []))
+        sub = Results(label=f"  control (vbtop, {what}): ")
+        check_vbtop(sub, fake, "virtio1", "neg")
+        res.check(f"negative/vbtop-{what}", sub.failed == want, f"{sub.failed} failed, want {want}")
 
 
 PERF = os.path.join(TOP, "tools/perf-scripts/vb_trace.py")
@@ -965,6 +1112,7 @@ SCENARIOS = {
     "cpuhp": sc_cpuhp,
     "failattach": sc_failattach,
     "progress": sc_progress,
+    "rules": sc_rules,
 }
 SCENARIOS.update({n: sc_soak(n) for n in SOAKS})
 

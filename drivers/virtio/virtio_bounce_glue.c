@@ -35,6 +35,8 @@ static void vb_info(struct virtio_device *vdev, struct vb_attach_info *info)
 		.access_platform = virtio_has_feature(vdev,
 						      VIRTIO_F_ACCESS_PLATFORM),
 		.own_dma_dev = vb_dma_dev_own(vdev->dev.parent),
+		.virtio_id = vdev->id.device,
+		.index = vdev->index,
 	};
 }
 
@@ -75,6 +77,7 @@ void virtio_bounce_attach(struct virtio_device *vdev)
  */
 void virtio_bounce_detach(struct virtio_device *vdev)
 {
+	vb_forget(vdev->index);
 	if (vdev->map != &vb_virtio_map_ops)
 		return;
 	vb_detach(vdev->vmap.bounce);
@@ -123,6 +126,7 @@ void virtio_bounce_attach(struct virtio_device *vdev)
  */
 void virtio_bounce_detach(struct virtio_device *vdev)
 {
+	vb_forget(vdev->index);
 	if (vdev->dev.parent)
 		vb_detach(vdev->dev.parent, vdev);
 }

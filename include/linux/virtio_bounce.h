@@ -6,13 +6,16 @@
  * features are final, whether to install a dedicated struct dma_map_ops
  * on the device's DMA device (the transport's parent: the PCI function
  * for virtio-pci).  Boot parameter: virtio_bounce= in
- * Documentation/admin-guide/kernel-parameters.txt.
+ * Documentation/admin-guide/kernel-parameters.txt; per-device files in
+ * /sys/bus/virtio/devices/virtioN/virtio_bounce/
+ * (Documentation/ABI/testing/sysfs-bus-virtio-virtio_bounce).
  */
 #ifndef _LINUX_VIRTIO_BOUNCE_H
 #define _LINUX_VIRTIO_BOUNCE_H
 
 #include <linux/types.h>
 
+struct attribute_group;
 struct device;
 struct virtio_device;
 struct virtio_map_ops;
@@ -25,11 +28,15 @@ struct virtio_map_ops;
  * @own_dma_dev: the DMA device is this virtio device's own function
  *	(virtio-pci, virtio-mmio), not one that other functions map through
  *	(e.g. the vDPA parent of virtio_vdpa)
+ * @virtio_id: the device type (VIRTIO_ID_*), for per-type rules
+ * @index: the virtio device's index (virtioN): its sysfs record
  */
 struct vb_attach_info {
 	const char *name;
 	bool access_platform;
 	bool own_dma_dev;
+	u32 virtio_id;
+	unsigned int index;
 };
 
 #ifdef CONFIG_VIRTIO_BOUNCE
@@ -46,6 +53,9 @@ int vb_attach(struct device *dma_dev, const void *owner,
 void vb_detach(struct device *dma_dev, const void *owner);
 bool vb_claimed_by(const struct device *dma_dev, const void *owner);
 #endif
+
+void vb_forget(unsigned int index);
+extern const struct attribute_group virtio_bounce_attr_group;
 
 void virtio_bounce_attach(struct virtio_device *vdev);
 void virtio_bounce_detach(struct virtio_device *vdev);

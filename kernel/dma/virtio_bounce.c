@@ -14,11 +14,13 @@
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
 
+#include <linux/ctype.h>
 #include <linux/dma-direct.h>
 #include <linux/iommu-dma.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/virtio.h>
+#include <linux/virtio_ids.h>
 #include <xen/xen.h>
 
 #include "virtio_bounce_internal.h"
@@ -95,6 +97,7 @@ enum {
 	VB_WHY_NO_MASK,
 	VB_WHY_NO_SWIOTLB_XEN,
 	VB_WHY_NO_CHUNK,
+	VB_WHY_NO_POOL,
 };
 
 static const char * const vb_why[] = {
@@ -129,6 +132,7 @@ static const char * const vb_why[] = {
 	[VB_WHY_NO_MASK] = "DMA device has no DMA mask: left to the stock path",
 	[VB_WHY_NO_SWIOTLB_XEN] = "Xen PV without swiotlb-xen: left to the stock path",
 	[VB_WHY_NO_CHUNK] = "could not build any pool chunk: left to the stock path",
+	[VB_WHY_NO_POOL] = "could not set up the pool: left to the stock path",
 };
 
 /**
@@ -188,9 +192,108 @@ void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
 
 /* ---- boot parameter --------------------------------------------------- */
 
+/* Virtio device types a rule may name, as include/uapi/linux/virtio_ids.h. */
+static const struct {
+	const char *name;
+	u32 id;
+} vb_types[] = {
+	{ "net", VIRTIO_ID_NET },	{ "blk", VIRTIO_ID_BLOCK },
+	{ "console", VIRTIO_ID_CONSOLE }, { "rng", VIRTIO_ID_RNG },
+	{ "balloon", VIRTIO_ID_BALLOON }, { "scsi", VIRTIO_ID_SCSI },
+	{ "9p", VIRTIO_ID_9P },		{ "gpu", VIRTIO_ID_GPU },
+	{ "input", VIRTIO_ID_INPUT },	{ "vsock", VIRTIO_ID_VSOCK },
+	{ "crypto", VIRTIO_ID_CRYPTO },	{ "iommu", VIRTIO_ID_IOMMU },
+	{ "mem", VIRTIO_ID_MEM },	{ "sound", VIRTIO_ID_SOUND },
+	{ "fs", VIRTIO_ID_FS },		{ "pmem", VIRTIO_ID_PMEM },
+	{ "scmi", VIRTIO_ID_SCMI },	{ "i2c", VIRTIO_ID_I2C_ADAPTER },
+	{ "gpio", VIRTIO_ID_GPIO },	{ "bt", VIRTIO_ID_BT },
+};
+
+/* A PCI address as dev_name() spells it: DDDD:BB:SS.F, lower-case hex. */
+static bool vb_pci_name(const char *s)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+	unsigned int i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'x' ? !isxdigit(s[i]) || isupper(s[i]) :
+				      s[i] != shape[i])
+			return false;
+	return true;
+}
+
+/* Parse "<selector>:<mode>" into @r; false (with a warning) if it is junk. */
+static bool vb_parse_rule(const char *tok, struct vb_rule *r)
+{
+	const char *colon = strrchr(tok, ':');
+	char sel[sizeof(r->dma_dev)];
+	unsigned int i;
+	int m;
+
+	m = match_string(vb_mode_names, ARRAY_SIZE(vb_mode_names), colon + 1);
+	if (m < 0 || colon == tok || (size_t)(colon - tok) >= sizeof(sel)) {
+		pr_warn("bad rule '%s' (<type>:<mode> or <PCI address>:<mode>, mode off|on|force)\n",
+			tok);
+		return false;
+	}
+	memset(r, 0, sizeof(*r));
+	strscpy(sel, tok, colon - tok + 1);
+	r->mode = m;
+	strscpy(r->text, tok, sizeof(r->text));
+	for (i = 0; i < ARRAY_SIZE(vb_types); i++) {
+		if (!strcmp(sel, vb_types[i].name)) {
+			r->virtio_id = vb_types[i].id;
+			return true;
+		}
+	}
+	if (vb_pci_name(sel)) {
+		strscpy(r->dma_dev, sel, sizeof(r->dma_dev));
+		return true;
+	}
+	pr_warn("rule '%s': '%s' is neither a virtio device type (blk, net, scsi, console, rng, ...) nor a PCI address (0000:00:04.0)\n",
+		tok, sel);
+	return false;
+}
+
 /**
- * vb_parse_options() - parse virtio_bounce=<mode>[,pool=SIZE][,max=SIZE][,iommu=detect|unknown]
- * @str: the option string (modified)
+ * vb_check_max() - may a device's pool be limited to @pool_max bytes?
+ * @pool_min: the pool's minimum
+ * @pool_max: the limit asked for
+ * @max_shift: largest slot (log2) the device must always be able to map,
+ *	VB_CHUNK_SHIFT for the boot parameter; a device's own at run time
+ *	(its max_mapping_size was promised to the driver at probe)
+ *
+ * The one validation of max=, for virtio_bounce= and the sysfs max file.
+ *
+ * Return: 0, or -EINVAL with a warning saying why.
+ */
+int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift)
+{
+	if (pool_max < (1UL << VB_CHUNK_SHIFT) || pool_max > SZ_1G) {
+		pr_warn("bad size max=%zuK (256K..1G)\n", pool_max >> 10);
+		return -EINVAL;
+	}
+	if (pool_min > pool_max) {
+		pr_warn("pool=%zu is above max=%zu\n", pool_min, pool_max);
+		return -EINVAL;
+	}
+	/* See vb_footprint(): below this a request may never be mapped. */
+	if (pool_max < vb_footprint(max_shift)) {
+		pr_warn("max=%zuK is below %zuK, the smallest pool that can always hold one largest request\n",
+			pool_max >> 10, vb_footprint(max_shift) >> 10);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vb_parse_options() - parse virtio_bounce=
+ * @str: the option string (modified):
+ *	[<mode>][,pool=SIZE][,max=SIZE][,iommu=detect|unknown][,<sel>:<mode>]...
+ *	where <sel> is a virtio device type (blk, net, ...) or the DMA
+ *	device's name (a PCI address such as 0000:00:04.0)
  * @cfg: settings to update; left untouched on error
  *
  * Return: 0, or -EINVAL naming the bad token in the kernel log.
@@ -203,6 +306,7 @@ int vb_parse_options(char *str, struct vb_config *cfg)
 
 	if (!str || !*str)
 		goto bad;
+	c.nr_rules = 0;
 	while ((tok = strsep(&str, ",")) != NULL) {
 		int m = match_string(vb_mode_names, ARRAY_SIZE(vb_mode_names), tok);
 
@@ -225,31 +329,58 @@ int vb_parse_options(char *str, struct vb_config *cfg)
 			c.iommu_detect = true;
 		} else if (!strcmp(tok, "iommu=unknown")) {
 			c.iommu_detect = false;
+		} else if (strchr(tok, ':')) {
+			if (c.nr_rules == VB_MAX_RULES) {
+				pr_warn("rule '%s': at most %d rules\n", tok,
+					VB_MAX_RULES);
+				goto bad;
+			}
+			if (!vb_parse_rule(tok, &c.rules[c.nr_rules]))
+				goto bad;
+			c.nr_rules++;
 		} else {
 			pr_warn("unknown option '%s'\n", tok);
 			goto bad;
 		}
 		first = false;
 	}
-	if (c.pool_min > c.pool_max) {
-		pr_warn("pool=%zu is above max=%zu\n", c.pool_min, c.pool_max);
+	if (vb_check_max(c.pool_min, c.pool_max, VB_CHUNK_SHIFT))
 		goto bad;
-	}
-	/* See vb_footprint(): below this a request may never be mapped. */
-	if (c.pool_max < vb_footprint(VB_CHUNK_SHIFT)) {
-		pr_warn("max=%zuK is below %zuK, the smallest pool that can always hold one largest request\n",
-			c.pool_max >> 10, vb_footprint(VB_CHUNK_SHIFT) >> 10);
-		goto bad;
-	}
 	*cfg = c;
 	return 0;
 bad:
 	return -EINVAL;
 }
 
+/**
+ * vb_rule_for() - the rule of virtio_bounce= that applies to a device
+ * @cfg: settings
+ * @virtio_id: the virtio device's type (VIRTIO_ID_*)
+ * @dma_dev: its DMA device's name
+ *
+ * Return: the last rule naming @dma_dev, else the last naming the type,
+ * else NULL (the global mode applies).
+ */
+const struct vb_rule *vb_rule_for(const struct vb_config *cfg, u32 virtio_id,
+				  const char *dma_dev)
+{
+	const struct vb_rule *by_type = NULL;
+	int i;
+
+	for (i = cfg->nr_rules - 1; i >= 0; i--) {
+		const struct vb_rule *r = &cfg->rules[i];
+
+		if (!r->virtio_id && !strcmp(r->dma_dev, dma_dev))
+			return r;
+		if (r->virtio_id && r->virtio_id == virtio_id && !by_type)
+			by_type = r;
+	}
+	return by_type;
+}
+
 static int __init vb_setup(char *str)
 {
-	char buf[128];
+	char buf[256];
 
 	strscpy(buf, str ?: "", sizeof(buf));
 	if (vb_parse_options(buf, &vb_config))
@@ -289,9 +420,9 @@ static void vb_log_decision(struct device *dev, const char *name,
 			    enum vb_mode mode, const struct vb_decision *d,
 			    bool bypass)
 {
-	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s: %s%s\n",
+	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s rule=%s: %s%s\n",
 		 name, vb_mode_name(mode), vb_backend_name(d->backend),
-		 d->direct_ok ? "yes" : "no", d->why,
+		 d->direct_ok ? "yes" : "no", d->rule, d->why,
 		 bypass ? VB_BYPASS_MSG : "");
 	trace_virtio_bounce_decide(name, vb_mode_name(mode),
 				   vb_backend_name(d->backend), d->direct_ok,
@@ -300,11 +431,13 @@ static void vb_log_decision(struct device *dev, const char *name,
 
 /* Leave @dev on its stock path, saying why. */
 static void vb_not_claimed(struct device *dev, const char *name,
-			   enum vb_mode mode, const char *why)
+			   enum vb_mode mode, struct vb_decision *d,
+			   const char *why)
 {
-	struct vb_decision d = { .backend = VB_BACKEND_NONE, .why = why };
-
-	vb_log_decision(dev, name, mode, &d, false);
+	d->backend = VB_BACKEND_NONE;
+	d->direct_ok = false;
+	d->why = why;
+	vb_log_decision(dev, name, mode, d, false);
 }
 
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
@@ -397,7 +530,7 @@ static bool vb_prev_has_ops(struct vb_dev *vd)
 
 static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 				 const char *name, const struct vb_config *cfg,
-				 const struct vb_decision *d)
+				 enum vb_mode mode, const struct vb_decision *d)
 {
 	struct vb_dev *vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 
@@ -409,7 +542,7 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 	vd->dev = dev;
 	vd->owner = owner;
 	strscpy(vd->name, name, sizeof(vd->name));
-	vd->mode = cfg->mode;
+	vd->mode = mode;
 	vd->d = *d;
 	vd->be = vb_backends[d->backend];
 	vd->pool_min = cfg->pool_min;
@@ -463,37 +596,37 @@ static void vb_install(struct vb_dev *vd)
 }
 #endif
 
-/**
- * vb_attach_cfg() - decide for one device and claim it if the table says so
- * @dev: the DMA device
- * @owner: the virtio device it is claimed for
- * @name: name for messages and debugfs
- * @in: facts about the device
- * @cfg: settings to use
- *
- * Return: the new per-device state (or @owner's existing one), NULL when
- * the device is not claimed (stock path) or @owner is NULL, or an ERR_PTR.
+/*
+ * Decide for one device and claim it if the table says so; *@mode and *@d
+ * say what was decided (d->backend is VB_BACKEND_NONE when not claimed).
  */
-struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
-			     const char *name, const struct vb_policy_in *in,
-			     const struct vb_config *cfg)
+static struct vb_dev *vb_choose(struct device *dev, const void *owner,
+				const char *name, const struct vb_policy_in *in,
+				const struct vb_config *cfg, enum vb_mode *mode,
+				struct vb_decision *d)
 {
-	struct vb_decision d;
+	const struct vb_rule *rule = vb_rule_for(cfg, in->virtio_id,
+						 dev_name(dev));
 	struct vb_dev *vd;
 	const char *why;
 	int err = 0;
 
+	*mode = rule ? rule->mode : cfg->mode;
+	d->rule = rule ? rule->text : "default";
 	if (WARN_ON_ONCE(!owner))	/* NULL is vb_draining()'s mark */
 		return NULL;
 	why = vb_take_over(dev, owner, &vd);
-	if (vd)
+	if (vd) {
+		*mode = vd->mode;
+		*d = vd->d;
 		return vd;
+	}
 	if (why)
 		goto not_claimed;
 
-	vb_decide(cfg->mode, in, &d);
-	if (d.backend == VB_BACKEND_NONE) {
-		vb_log_decision(dev, name, cfg->mode, &d, false);
+	vb_decide(*mode, in, d);
+	if (d->backend == VB_BACKEND_NONE) {
+		vb_log_decision(dev, name, *mode, d, false);
 		return NULL;
 	}
 	why = vb_why[VB_WHY_NO_MASK];
@@ -501,17 +634,19 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 		goto not_claimed;
 #ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	/* 1:1 is the DMA API itself: install nothing, not even a pool. */
-	if (d.backend == VB_BACKEND_IDENTITY && d.direct_ok) {
-		vb_log_decision(dev, name, cfg->mode, &d, true);
+	if (d->backend == VB_BACKEND_IDENTITY && d->direct_ok) {
+		vb_log_decision(dev, name, *mode, d, true);
 		return NULL;
 	}
 #endif
 
-	vd = vb_dev_new(dev, owner, name, cfg, &d);
+	vd = vb_dev_new(dev, owner, name, cfg, *mode, d);
+	err = -ENOMEM;
 	if (!vd)
-		return ERR_PTR(-ENOMEM);
+		goto free;
+	err = 0;
 	why = vb_why[VB_WHY_NO_SWIOTLB_XEN];
-	if (d.backend == VB_BACKEND_XEN && !vb_prev_has_ops(vd))
+	if (d->backend == VB_BACKEND_XEN && !vb_prev_has_ops(vd))
 		goto free;
 	err = vb_pool_init(vd);
 	if (err) {
@@ -530,17 +665,42 @@ struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 		vb_pool_destroy(vd);
 		goto free;
 	}
-	vb_log_decision(dev, name, cfg->mode, &d, vb_bypass(vd));
+	vb_log_decision(dev, name, *mode, d, vb_bypass(vd));
 	vb_install(vd);
 	return vd;
 
 free:
 	kfree(vd);
-	if (err)
+	if (err) {
+		d->backend = VB_BACKEND_NONE;
+		d->direct_ok = false;
+		d->why = vb_why[VB_WHY_NO_POOL];
 		return ERR_PTR(err);
+	}
 not_claimed:
-	vb_not_claimed(dev, name, cfg->mode, why);
+	vb_not_claimed(dev, name, *mode, d, why);
 	return NULL;
+}
+
+/**
+ * vb_attach_cfg() - decide for one device and claim it if the table says so
+ * @dev: the DMA device
+ * @owner: the virtio device it is claimed for
+ * @name: name for messages and debugfs
+ * @in: facts about the device
+ * @cfg: settings to use (the device's rule, if any, picks the mode)
+ *
+ * Return: the new per-device state (or @owner's existing one), NULL when
+ * the device is not claimed (stock path) or @owner is NULL, or an ERR_PTR.
+ */
+struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
+			     const char *name, const struct vb_policy_in *in,
+			     const struct vb_config *cfg)
+{
+	struct vb_decision d;
+	enum vb_mode mode;
+
+	return vb_choose(dev, owner, name, in, cfg, &mode, &d);
 }
 
 /* What the DMA side knows about @dma_dev; the virtio side told us @info. */
@@ -566,6 +726,7 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 	in->iommu_detectable = vb_config.iommu_detect;
 	in->access_platform = info->access_platform;
 	in->dma_mask = dma_get_mask(dma_dev);
+	in->virtio_id = info->virtio_id;
 }
 
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
@@ -582,10 +743,14 @@ int vb_attach(struct device *dma_dev, const void *owner,
 	      const struct vb_attach_info *info)
 {
 	struct vb_policy_in in = {};
+	struct vb_decision d;
+	enum vb_mode mode;
+	struct vb_dev *vd;
 
 	vb_facts(dma_dev, info, &in);
-	return PTR_ERR_OR_ZERO(vb_attach_cfg(dma_dev, owner, info->name, &in,
-					     &vb_config));
+	vd = vb_choose(dma_dev, owner, info->name, &in, &vb_config, &mode, &d);
+	vb_rec_set(info->index, mode, &d, IS_ERR(vd) ? NULL : vd);
+	return PTR_ERR_OR_ZERO(vd);
 }
 
 /**
@@ -634,9 +799,14 @@ struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
 			 const struct vb_attach_info *info)
 {
 	struct vb_policy_in in = {};
+	struct vb_decision d;
+	enum vb_mode mode;
+	struct vb_dev *vd;
 
 	vb_facts(dma_dev, info, &in);
-	return vb_attach_cfg(dma_dev, owner, info->name, &in, &vb_config);
+	vd = vb_choose(dma_dev, owner, info->name, &in, &vb_config, &mode, &d);
+	vb_rec_set(info->index, mode, &d, IS_ERR(vd) ? NULL : vd);
+	return vd;
 }
 
 /**

@@ -50,7 +50,7 @@ static int vb_stats_show(struct seq_file *m, void *v)
 		hiwater += vd->cls[i].hiwater << vd->cls[i].shift;
 	seq_printf(m, "in_use %lu\npool_bytes %zu\npool_min %zu\npool_max %zu\npool_peak_bytes %zu\n",
 		   vb_pool_in_use(vd), vd->pool_bytes, vd->pool_min,
-		   vd->pool_max, vd->pool_peak);
+		   READ_ONCE(vd->pool_max), vd->pool_peak);
 	seq_printf(m, "hiwater_bytes %lu\ngrows %lu\nshrinks %lu\ngrow_failures %lu\n",
 		   hiwater, vd->grows, vd->shrinks, vd->grow_failures);
 	return 0;

@@ -62,6 +62,8 @@ enum vb_backend {
  *	this device (firmware tables describe every IOMMU)
  * @access_platform: VIRTIO_F_ACCESS_PLATFORM was negotiated
  * @dma_mask: the device's streaming DMA mask
+ * @virtio_id: the virtio device ID (VIRTIO_ID_*); picks the per-device
+ *	rule (vb_rule_for()), not a row of the table
  */
 struct vb_policy_in {
 	bool xen_pv;
@@ -73,6 +75,7 @@ struct vb_policy_in {
 	bool iommu_detectable;
 	bool access_platform;
 	u64 dma_mask;
+	u32 virtio_id;
 };
 
 /**
@@ -80,11 +83,14 @@ struct vb_policy_in {
  * @backend: translation backend, %VB_BACKEND_NONE when not claimed
  * @direct_ok: 1:1 (no-copy) maps are allowed for DMA-capable buffers
  * @why: one line that says why, printed in dmesg and debugfs
+ * @rule: the virtio_bounce= rule that chose the mode ("default": the
+ *	global mode), set by vb_attach_cfg()
  */
 struct vb_decision {
 	enum vb_backend backend;
 	bool direct_ok;
 	const char *why;
+	const char *rule;
 };
 
 void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
@@ -387,6 +393,24 @@ struct vb_dev {
 #define VB_WARN_FALLBACK	2
 #define VB_WARN_SWIOTLB		3
 
+/* Per-device rules virtio_bounce= may carry. */
+#define VB_MAX_RULES		8
+
+/**
+ * struct vb_rule - one per-device rule of virtio_bounce=: <selector>:<mode>
+ * @mode: the mode it gives
+ * @virtio_id: VIRTIO_ID_* for a device-type selector (blk, net, ...), 0
+ *	for a DMA-device selector
+ * @dma_dev: the DMA device's name (a PCI address) when @virtio_id is 0
+ * @text: the rule as written, for the decision line and sysfs
+ */
+struct vb_rule {
+	enum vb_mode mode;
+	u32 virtio_id;
+	char dma_dev[16];
+	char text[24];
+};
+
 /**
  * struct vb_config - global settings from virtio_bounce=
  * @mode: default mode for virtio devices
@@ -394,6 +418,9 @@ struct vb_dev {
  * @pool_max: maximum pool size per device
  * @iommu_detect: the platform can detect IOMMUs (iommu=detect|unknown)
  * @shrink_interval: jiffies between idle-chunk scans, 0 for none
+ * @nr_rules: entries in @rules
+ * @rules: per-device rules; a DMA-device rule beats a type rule, which
+ *	beats @mode; among rules of one kind the last one written wins
  */
 struct vb_config {
 	enum vb_mode mode;
@@ -401,6 +428,8 @@ struct vb_config {
 	size_t pool_max;
 	bool iommu_detect;
 	unsigned long shrink_interval;
+	unsigned int nr_rules;
+	struct vb_rule rules[VB_MAX_RULES];
 };
 
 extern struct vb_config vb_config;
@@ -531,6 +560,10 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 
 /* Setup (virtio_bounce.c) */
 int vb_parse_options(char *str, struct vb_config *cfg);
+const struct vb_rule *vb_rule_for(const struct vb_config *cfg, u32 virtio_id,
+				  const char *dma_dev);
+int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift);
+int vb_set_max(struct vb_dev *vd, size_t pool_max);
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);
@@ -564,6 +597,10 @@ int vb_prev_dma_supported(struct vb_dev *vd, u64 mask);
 u64 vb_prev_required_mask(struct vb_dev *vd);
 #endif
 dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
+
+/* sysfs (virtio_bounce_sysfs.c) */
+void vb_rec_set(unsigned int index, enum vb_mode mode,
+		const struct vb_decision *d, struct vb_dev *vd);
 
 /* debugfs (virtio_bounce_debugfs.c) */
 void vb_debugfs_add(struct vb_dev *vd);

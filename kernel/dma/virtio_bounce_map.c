@@ -173,6 +173,22 @@ static void vb_copy(phys_addr_t orig, void *slot, size_t size, bool to_slot)
 
 /* ---- dma_map_ops -------------------------------------------------------- */
 
+/*
+ * Once per device (again after max is changed): what ran out, and the
+ * knob that gives it more.  The driver sees DMA_MAPPING_ERROR and
+ * retries (virtio-blk requeues the request); each miss is counted.
+ */
+static void vb_warn_exhausted(struct vb_dev *vd, size_t size)
+{
+	size_t max = READ_ONCE(vd->pool_max);
+	size_t more = min_t(size_t, 2 * max, SZ_1G);
+
+	dev_warn(vd->dev,
+		 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes; the driver will retry, misses are counted in failures. To give it more, boot with virtio_bounce=...,max=%zuK or above, or write that to /sys/bus/virtio/devices/%s/virtio_bounce/max\n",
+		 vd->name, READ_ONCE(vd->pool_bytes) >> 10, max >> 10, size,
+		 more >> 10, vd->name);
+}
+
 static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, unsigned long attrs)
 {
@@ -211,10 +227,7 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 					      1U << (VB_MIN_SHIFT + cls));
 		if (!(attrs & DMA_ATTR_NO_WARN) &&
 		    !test_and_set_bit(VB_WARN_EXHAUSTED, &vd->warned))
-			dev_warn(vd->dev,
-				 "virtio_bounce: %s: pool exhausted (%zu KiB of max %zu KiB) mapping %zu bytes; the driver will retry (further misses are counted in debugfs)\n",
-				 vd->name, vd->pool_bytes >> 10,
-				 vd->pool_max >> 10, size);
+			vb_warn_exhausted(vd, size);
 		return DMA_MAPPING_ERROR;
 	}
 	/*

@@ -20,6 +20,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
+#include <linux/virtio_ids.h>
 #include <linux/virtio_config.h>
 
 #include "virtio_bounce_internal.h"
@@ -269,11 +270,26 @@ static const struct vb_policy_in vb_plain_in = {
 	.dma_mask = DMA_BIT_MASK(64),
 };
 
+/* Claim the fresh KUnit device with @cfg for a device described by @in. */
+static struct vb_dev *vb_test_claim_cfg(struct kunit *test,
+					const struct vb_config *cfg,
+					const struct vb_policy_in *in)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct vb_dev *vd;
+
+	vd = vb_attach_cfg(ctx->dev, ctx, "vbtest", in, cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd);
+	vbt_claimed(vd);
+	KUNIT_ASSERT_TRUE(test, vbt_is_claimed(ctx->dev));
+	ctx->vd = vd;
+	return vd;
+}
+
 /* Claim a fresh KUnit device with the given mode and pool bounds. */
 static struct vb_dev *vb_test_claim(struct kunit *test, enum vb_mode mode,
 				    size_t pool_min, size_t pool_max)
 {
-	struct vb_test_ctx *ctx = test->priv;
 	struct vb_config cfg = {
 		.mode = mode,
 		.pool_min = pool_min,
@@ -281,14 +297,8 @@ static struct vb_dev *vb_test_claim(struct kunit *test, enum vb_mode mode,
 		.iommu_detect = true,
 		.shrink_interval = 0,	/* tests shrink by hand */
 	};
-	struct vb_dev *vd;
 
-	vd = vb_attach_cfg(ctx->dev, ctx, "vbtest", &vb_plain_in, &cfg);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd);
-	vbt_claimed(vd);
-	KUNIT_ASSERT_TRUE(test, vbt_is_claimed(ctx->dev));
-	ctx->vd = vd;
-	return vd;
+	return vb_test_claim_cfg(test, &cfg, &vb_plain_in);
 }
 
 static int vb_test_init(struct kunit *test)
@@ -452,8 +462,10 @@ static void vb_test_policy(struct kunit *test)
 
 static void vb_test_parse(struct kunit *test)
 {
-	struct vb_config def = { .mode = VB_MODE_OFF, .pool_min = SZ_4M,
-				 .pool_max = SZ_64M, .iommu_detect = true };
+	static const struct vb_config def = {
+		.mode = VB_MODE_OFF, .pool_min = SZ_4M, .pool_max = SZ_64M,
+		.iommu_detect = true,
+	};
 	struct vb_config c = def;
 	char buf[64];
 
@@ -490,6 +502,61 @@ static void vb_test_parse(struct kunit *test)
 	strscpy(buf, "force,pool=512K,max=6M", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
 	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_4M + SZ_2M);
+}
+
+/* Per-device rules: parsed, matched by DMA device over type, junk refused. */
+static void vb_test_rules(struct kunit *test)
+{
+	static const struct vb_config def = {
+		.mode = VB_MODE_OFF, .pool_min = SZ_4M, .pool_max = SZ_64M,
+		.iommu_detect = true,
+	};
+	static const char * const junk[] = {
+		"on,bogus:force",		/* neither a type nor a PCI address */
+		"on,net:sideways",		/* not a mode */
+		"on,:force",			/* no selector */
+		"on,net:",			/* no mode */
+		"on,0000:00:4.0:on",		/* not a PCI address as dev_name() spells it */
+		"on,0000:00:04.0:on:",
+		"on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on",
+	};
+	const struct vb_rule *r;
+	struct vb_config c = def;
+	char buf[96];
+	unsigned int i;
+
+	strscpy(buf, "on,net:force,blk:off,0000:00:05.0:on,blk:force", sizeof(buf));
+	KUNIT_ASSERT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_ON);
+	KUNIT_EXPECT_EQ(test, c.nr_rules, 4U);
+	r = vb_rule_for(&c, VIRTIO_ID_NET, "0000:00:04.0");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, r->mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_STREQ(test, r->text, "net:force");
+	/* The DMA device's rule beats the type's. */
+	r = vb_rule_for(&c, VIRTIO_ID_NET, "0000:00:05.0");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_STREQ(test, r->text, "0000:00:05.0:on");
+	/* Of two rules for one type, the last one written wins. */
+	r = vb_rule_for(&c, VIRTIO_ID_BLOCK, "0000:00:06.0");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, r->mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_NULL(test, vb_rule_for(&c, VIRTIO_ID_RNG, "0000:00:07.0"));
+
+	for (i = 0; i < ARRAY_SIZE(junk); i++) {
+		c = def;
+		strscpy(buf, junk[i], sizeof(buf));
+		KUNIT_EXPECT_EQ_MSG(test, vb_parse_options(buf, &c), -EINVAL,
+				    "'%s'", junk[i]);
+		KUNIT_EXPECT_EQ_MSG(test, c.nr_rules, 0U, "'%s'", junk[i]);
+		KUNIT_EXPECT_EQ_MSG(test, c.mode, VB_MODE_OFF, "'%s'", junk[i]);
+	}
+	/* A new virtio_bounce= replaces the rules of the last one. */
+	strscpy(buf, "net:force", sizeof(buf));
+	KUNIT_ASSERT_EQ(test, vb_parse_options(buf, &c), 0);
+	strscpy(buf, "on", sizeof(buf));
+	KUNIT_ASSERT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.nr_rules, 0U);
 }
 
 /* Item 12: the largest slot follows from max=, and the minimum holds it. */
@@ -1678,9 +1745,65 @@ static void vb_test_unmap_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
 }
 
+/* A type rule picks the mode the table decides with, and says so. */
+static void vb_test_rule_decides(struct kunit *test)
+{
+	struct vb_config cfg = {
+		.mode = VB_MODE_ON, .pool_min = SZ_1M, .pool_max = SZ_8M,
+		.iommu_detect = true, .nr_rules = 1,
+		.rules[0] = { .mode = VB_MODE_FORCE, .virtio_id = VIRTIO_ID_NET,
+			      .text = "net:force" },
+	};
+	struct vb_policy_in in = vb_plain_in;
+	struct vb_dev *vd;
+
+	in.virtio_id = VIRTIO_ID_NET;
+	vd = vb_test_claim_cfg(test, &cfg, &in);
+	KUNIT_EXPECT_EQ(test, vd->mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_STREQ(test, vd->d.rule, "net:force");
+	KUNIT_EXPECT_FALSE(test, vd->d.direct_ok);
+	KUNIT_EXPECT_FALSE(test, vb_bypass(vd));
+}
+
+/* The sysfs max: validated as max= is, and growth follows it. */
+static void vb_test_set_max(struct kunit *test)
+{
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	unsigned int top = vd->max_shift - VB_MIN_SHIFT;
+	size_t need = vb_footprint(vd->max_shift);
+	int i;
+
+	/* Bad values change nothing. */
+	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_128K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_1G + SZ_4K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_1M - SZ_4K), -EINVAL);	/* < pool */
+	/* Below what the promised max_mapping_size needs. */
+	KUNIT_EXPECT_EQ(test, vb_set_max(vd, need - SZ_4K), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vd->pool_max, (size_t)SZ_8M);
+
+	/* Raised: the pool grows past the old limit, up to the new one. */
+	KUNIT_ASSERT_EQ(test, vb_set_max(vd, SZ_16M), 0);
+	for (i = 0; i < 64 && !vb_grow(vd, top, GFP_KERNEL); i++)
+		;
+	KUNIT_EXPECT_EQ(test, vb_grow(vd, top, GFP_KERNEL), -ENOSPC);
+	KUNIT_EXPECT_GT(test, vd->pool_bytes, (size_t)SZ_8M);
+	KUNIT_EXPECT_LE(test, vd->pool_bytes, (size_t)SZ_16M);
+
+	/* Lowered: idle chunks go at once, and growth stops at the limit. */
+	KUNIT_ASSERT_EQ(test, vb_set_max(vd, need), 0);
+	KUNIT_EXPECT_LE(test, vd->pool_bytes, need);
+	KUNIT_EXPECT_EQ(test, vd->max_shift, top + VB_MIN_SHIFT);
+	for (i = 0; i < 64 && !vb_grow(vd, top, GFP_KERNEL); i++)
+		;
+	KUNIT_EXPECT_LE(test, vd->pool_bytes, need);
+}
+
 static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_policy),
 	KUNIT_CASE(vb_test_parse),
+	KUNIT_CASE(vb_test_rules),
+	KUNIT_CASE(vb_test_rule_decides),
+	KUNIT_CASE(vb_test_set_max),
 	KUNIT_CASE(vb_test_size_classes),
 	KUNIT_CASE(vb_test_directions),
 	KUNIT_CASE(vb_test_partial_sync),

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_bounce sysfs: /sys/bus/virtio/devices/virtioN/virtio_bounce/,
+ * one value per file, for operators on kernels without debugfs.  The
+ * group is one of the virtio bus's device groups, so it exists from
+ * device_add() on; its values come from the record of the device's last
+ * decision, made when its driver probed and dropped when it is removed.
+ * Documentation/ABI/testing/sysfs-bus-virtio-virtio_bounce.
+ */
+#define pr_fmt(fmt) "virtio_bounce: " fmt
+
+#include <linux/device.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/xarray.h>
+
+#include "virtio_bounce_internal.h"
+
+/**
+ * struct vb_rec - what was decided for one virtio device
+ * @mode: the mode in force for it
+ * @d: the decision (and the rule that chose the mode)
+ * @vd: its state when virtio_bounce maps for it, else NULL (off, left to
+ *	the stock path, or 1:1 through the DMA API on the map-ops seam)
+ */
+struct vb_rec {
+	enum vb_mode mode;
+	struct vb_decision d;
+	struct vb_dev *vd;
+};
+
+/*
+ * virtio device index -> record.  vb_rec_lock orders readers (sysfs, in
+ * process context) against vb_forget(), after which @vd may be freed.
+ */
+static DEFINE_XARRAY(vb_recs);
+static DEFINE_MUTEX(vb_rec_lock);
+
+/**
+ * vb_rec_set() - remember the decision taken for virtio device @index
+ * @index: the virtio device's index
+ * @mode: the mode in force
+ * @d: the decision
+ * @vd: the state, or NULL when nothing of ours maps for the device
+ *
+ * Process context.  Without memory for the record the device works as
+ * decided; its sysfs files then read -ENODEV.
+ */
+void vb_rec_set(unsigned int index, enum vb_mode mode,
+		const struct vb_decision *d, struct vb_dev *vd)
+{
+	struct vb_rec *rec = vb_kzalloc_obj(rec, GFP_KERNEL);
+
+	if (rec)
+		*rec = (struct vb_rec){ .mode = mode, .d = *d, .vd = vd };
+	mutex_lock(&vb_rec_lock);
+	kfree(rec ? xa_store(&vb_recs, index, rec, GFP_KERNEL) :
+		    xa_erase(&vb_recs, index));
+	mutex_unlock(&vb_rec_lock);
+}
+
+/**
+ * vb_forget() - drop virtio device @index's record, before its detach
+ * @index: the virtio device's index
+ */
+void vb_forget(unsigned int index)
+{
+	mutex_lock(&vb_rec_lock);
+	kfree(xa_erase(&vb_recs, index));
+	mutex_unlock(&vb_rec_lock);
+}
+
+/* The record of @dev (a virtio device); caller holds vb_rec_lock. */
+static struct vb_rec *vb_rec_of(struct device *dev)
+{
+	return xa_load(&vb_recs, dev_to_virtio(dev)->index);
+}
+
+/* Counters of a device with no state of ours read 0: nothing of ours ran. */
+static unsigned long vb_rec_stat(const struct vb_rec *rec, enum vb_stat s)
+{
+	return rec->vd ? vb_stat_sum(rec->vd, s) : 0;
+}
+
+enum vb_attr {
+	VB_A_MODE,
+	VB_A_RULE,
+	VB_A_BACKEND,
+	VB_A_WHY,
+	VB_A_ONE_TO_ONE,
+	VB_A_POOL_BYTES,
+	VB_A_IN_USE,
+	VB_A_PEAK_BYTES,
+	VB_A_MAX,
+	VB_A_MAPS,
+	VB_A_BOUNCED,
+	VB_A_DIRECT,
+	VB_A_FALLBACK,
+	VB_A_FAILURES,
+	VB_A_BYTES_TO_DEV,
+	VB_A_BYTES_FROM_DEV,
+};
+
+struct vb_attribute {
+	struct device_attribute attr;
+	enum vb_attr what;
+};
+
+static ssize_t vb_show_rec(const struct vb_rec *rec, enum vb_attr what,
+			   char *buf)
+{
+	struct vb_dev *vd = rec->vd;
+
+	switch (what) {
+	case VB_A_MODE:
+		return sysfs_emit(buf, "%s\n", vb_mode_name(rec->mode));
+	case VB_A_RULE:
+		return sysfs_emit(buf, "%s\n", rec->d.rule);
+	case VB_A_BACKEND:
+		return sysfs_emit(buf, "%s\n", vb_backend_name(rec->d.backend));
+	case VB_A_WHY:
+		return sysfs_emit(buf, "%s\n", rec->d.why);
+	case VB_A_ONE_TO_ONE:
+		return sysfs_emit(buf, "%d\n", rec->d.direct_ok);
+	case VB_A_POOL_BYTES:
+		return sysfs_emit(buf, "%zu\n", vd ? READ_ONCE(vd->pool_bytes) : 0);
+	case VB_A_IN_USE:
+		return sysfs_emit(buf, "%lu\n", vd ? vb_pool_in_use(vd) : 0);
+	case VB_A_PEAK_BYTES:
+		return sysfs_emit(buf, "%zu\n", vd ? READ_ONCE(vd->pool_peak) : 0);
+	case VB_A_MAX:
+		return sysfs_emit(buf, "%zu\n", vd ? READ_ONCE(vd->pool_max) : 0);
+	case VB_A_MAPS:
+		return sysfs_emit(buf, "%lu\n", vd ? vb_maps(vd) : 0);
+	case VB_A_BOUNCED:
+		return sysfs_emit(buf, "%lu\n", vb_rec_stat(rec, VB_STAT_BOUNCED));
+	case VB_A_DIRECT:
+		return sysfs_emit(buf, "%lu\n", vb_rec_stat(rec, VB_STAT_DIRECT));
+	case VB_A_FALLBACK:
+		return sysfs_emit(buf, "%lu\n", vb_rec_stat(rec, VB_STAT_FALLBACK));
+	case VB_A_FAILURES:
+		return sysfs_emit(buf, "%lu\n",
+				  vb_rec_stat(rec, VB_STAT_FAIL_EXHAUSTED) +
+				  vb_rec_stat(rec, VB_STAT_FAIL_OVERSIZE));
+	case VB_A_BYTES_TO_DEV:
+		return sysfs_emit(buf, "%lu\n",
+				  vb_rec_stat(rec, VB_STAT_BYTES_TO_DEV));
+	case VB_A_BYTES_FROM_DEV:
+		return sysfs_emit(buf, "%lu\n",
+				  vb_rec_stat(rec, VB_STAT_BYTES_FROM_DEV));
+	}
+	return -EINVAL;
+}
+
+static ssize_t vb_attr_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct vb_attribute *a = container_of(attr, struct vb_attribute, attr);
+	struct vb_rec *rec;
+	ssize_t ret = -ENODEV;	/* no decision: no driver bound */
+
+	mutex_lock(&vb_rec_lock);
+	rec = vb_rec_of(dev);
+	if (rec)
+		ret = vb_show_rec(rec, a->what, buf);
+	mutex_unlock(&vb_rec_lock);
+	return ret;
+}
+
+/*
+ * max: the limit the pool grows to, validated as virtio_bounce=max= is,
+ * and never below what the largest request the device was promised at
+ * probe (its max_mapping_size) needs.
+ */
+static ssize_t max_store(struct device *dev, struct device_attribute *attr,
+			 const char *buf, size_t count)
+{
+	unsigned long long v;
+	struct vb_rec *rec;
+	char *end;
+	int ret;
+
+	v = memparse(buf, &end);
+	if (end == buf || (*end && *end != '\n') || v > SZ_1G) {
+		dev_warn(dev, "virtio_bounce: max: '%.*s' is not a size (256K..1G)\n",
+			 (int)min_t(size_t, count, 32), buf);
+		return -EINVAL;
+	}
+	mutex_lock(&vb_rec_lock);
+	rec = vb_rec_of(dev);
+	ret = -ENXIO;		/* nothing of ours maps for this device */
+	if (rec && rec->vd)
+		ret = vb_set_max(rec->vd, v);
+	mutex_unlock(&vb_rec_lock);
+	return ret ?: count;
+}
+
+#define VB_ATTR_RO(_name, _what)					\
+	static struct vb_attribute vb_attr_##_name = {			\
+		.attr = __ATTR(_name, 0444, vb_attr_show, NULL),	\
+		.what = _what,						\
+	}
+
+VB_ATTR_RO(mode, VB_A_MODE);
+VB_ATTR_RO(rule, VB_A_RULE);
+VB_ATTR_RO(backend, VB_A_BACKEND);
+VB_ATTR_RO(why, VB_A_WHY);
+VB_ATTR_RO(one_to_one, VB_A_ONE_TO_ONE);
+VB_ATTR_RO(pool_bytes, VB_A_POOL_BYTES);
+VB_ATTR_RO(in_use, VB_A_IN_USE);
+VB_ATTR_RO(peak_bytes, VB_A_PEAK_BYTES);
+VB_ATTR_RO(maps, VB_A_MAPS);
+VB_ATTR_RO(bounced, VB_A_BOUNCED);
+VB_ATTR_RO(direct, VB_A_DIRECT);
+VB_ATTR_RO(fallback, VB_A_FALLBACK);
+VB_ATTR_RO(failures, VB_A_FAILURES);
+VB_ATTR_RO(bytes_to_device, VB_A_BYTES_TO_DEV);
+VB_ATTR_RO(bytes_from_device, VB_A_BYTES_FROM_DEV);
+
+static struct vb_attribute vb_attr_max = {
+	.attr = __ATTR(max, 0644, vb_attr_show, max_store),
+	.what = VB_A_MAX,
+};
+
+static struct attribute *vb_attrs[] = {
+	&vb_attr_mode.attr.attr,
+	&vb_attr_rule.attr.attr,
+	&vb_attr_backend.attr.attr,
+	&vb_attr_why.attr.attr,
+	&vb_attr_one_to_one.attr.attr,
+	&vb_attr_pool_bytes.attr.attr,
+	&vb_attr_in_use.attr.attr,
+	&vb_attr_peak_bytes.attr.attr,
+	&vb_attr_max.attr.attr,
+	&vb_attr_maps.attr.attr,
+	&vb_attr_bounced.attr.attr,
+	&vb_attr_direct.attr.attr,
+	&vb_attr_fallback.attr.attr,
+	&vb_attr_failures.attr.attr,
+	&vb_attr_bytes_to_device.attr.attr,
+	&vb_attr_bytes_from_device.attr.attr,
+	NULL,
+};
+
+/* One of the virtio bus's dev_groups (drivers/virtio/virtio.c). */
+const struct attribute_group virtio_bounce_attr_group = {
+	.name = "virtio_bounce",
+	.attrs = vb_attrs,
+};
