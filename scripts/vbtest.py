@@ -1117,31 +1117,42 @@ SCENARIOS = {
 SCENARIOS.update({n: sc_soak(n) for n in SOAKS})
 
 
-DEMO_KEYS = ["mode", "backend", "bypass", "maps", "direct", "fallback", "bounced", "bytes_to_device",
-             "bytes_from_device", "cache_hits", "cache_misses", "pool_bytes", "hiwater_bytes"]
+# The demo's rules: virtio-net and the pattern disk (by its PCI address)
+# always bounce, the rest maps 1:1.
+DEMO_VB = f"on,net:force,{RULES_VDB}:force"
+DEMO_SYSFS = ["mode", "rule", "backend", "one_to_one", "maps", "bounced", "direct", "failures",
+              "bytes_to_device", "bytes_from_device", "in_use", "pool_bytes", "peak_bytes", "max"]
 
 
 def demo(cfg):
-    r = boot(cfg, "demo", vb="on", tests="blk+net+rng")
+    r = boot(cfg, "demo", vb=DEMO_VB, tests="blk+net+rng+show")
     kver = re.search(r"Linux version (\S+)", r.log)
     print("\n== virtio_bounce demo: lane", cfg.lane, "kernel", kver.group(1) if kver else "?")
     print("== command line:", next((l.split("Command line: ", 1)[1].strip() for l in r.log.splitlines()
                                     if "Command line: " in l), "?"))
     print("== decisions (dmesg):")
     for line in r.log.splitlines():
-        if "virtio_bounce" in line and "VBSTAT" not in line:
+        if "virtio_bounce" in line and not re.search(r"VB[A-Z]+ ", line):
             print("  ", line.strip())
-    print("== per device (debugfs /sys/kernel/debug/virtio_bounce/<dev>/stats):")
-    print("  %-8s %-5s " % ("dev", "kind") + " ".join(DEMO_KEYS))
-    for d in sorted(r.stats):
+    print("== vbtop -d 4 -n 1 in the guest, over 4 MiB read from each disk and a ping:")
+    for t in r.top:
+        print("  ", " ".join(t))
+    print("== per device, after the workload (sysfs /sys/bus/virtio/devices/<dev>/virtio_bounce/):")
+    print("  %-8s %-5s " % ("dev", "kind") + " ".join(DEMO_SYSFS))
+    for d in sorted(r.sysfs, key=lambda x: int(x[6:]) if x[6:].isdigit() else 0):
         kind = DEV_NAMES.get(r.devs.get(d, ("?",))[0], "?")
-        print("  %-8s %-5s " % (d, kind) + " ".join(str(r.stats[d].get(k, "-")) for k in DEMO_KEYS))
-    for d in sorted(set(r.devs) - set(r.stats)):
-        kind = DEV_NAMES.get(r.devs.get(d, ("?",))[0], "?")
-        print("  %-8s %-5s nothing installed: maps through the DMA API (%s)" %
-              (d, kind, "dma-direct, 1:1" if r.decisions.get(d, ("", "", ""))[2] == "yes" else "stock path"))
+        print("  %-8s %-5s " % (d, kind) + " ".join(r.sysfs[d].get(k, "-") for k in DEMO_SYSFS))
+    for d in sorted(r.sysfs):
+        print(f"  {d} why: {r.sysfs[d].get('why', '-')}")
     res = Results()
     check_data(res, r)
+    net = (r.devs_of("net") or ["?"])[0]
+    res.check("demo/net-bounced", r.sysfs.get(net, {}).get("mode") == "force" and
+              int(r.sysfs.get(net, {}).get("bounced", "0")) > 0, f"net sysfs {r.sysfs.get(net)}")
+    vdb = next((d for d, p in dma_dev_of(r.log).items() if p == RULES_VDB), "?")
+    res.check("demo/vdb-bounced-vda-1:1", int(r.sysfs.get(vdb, {}).get("bounced", "0")) > 0 and
+              all(r.sysfs.get(d, {}).get("one_to_one") == "1" for d in r.devs_of("blk") if d != vdb),
+              f"disks {[(d, r.sysfs.get(d)) for d in r.devs_of('blk')]}")
     print(f"demo: {res.passed} passed, {res.failed} failed")
     return 0 if res.failed == 0 else 1
 
