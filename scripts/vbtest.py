@@ -909,6 +909,8 @@ def sc_rules(res, cfg):
     res.check("rules/debugfs-dirs", set(r.stats) == claimed, f"debugfs {sorted(r.stats)}, want {sorted(claimed)}")
     for d in sorted(claimed):
         check_sysfs_counters(res, r, d, "rules")
+        res.check(f"rules/debugfs-decision-{d}", r.stats.get(d, {}).get("rule") == want[d][3] and
+                  r.stats.get(d, {}).get("mode") == want[d][0], f"debugfs {r.stats.get(d)}")
     res.check("rules/vdb-bounced", r.stat(vdb, "bounced") > 0 and r.stat(vdb, "direct") == 0,
               f"vdb bounced={r.stat(vdb, 'bounced')} direct={r.stat(vdb, 'direct')}")
     res.check("rules/unclaimed-zero", all(r.sysfs.get(rng, {}).get(f) == "0" for f in SYSFS_VS_DEBUGFS),
@@ -1136,7 +1138,7 @@ def demo(cfg):
             print("  ", line.strip())
     print("== vbtop -d 4 -n 1 in the guest, over 4 MiB read from each disk and a ping:")
     for t in r.top:
-        print("  ", " ".join(t))
+        print("   " + "%-8s %-5s %-5s %-8s" % tuple((t + ["", "", "", ""])[:4]) + "".join(" %9s" % x for x in t[4:]))
     print("== per device, after the workload (sysfs /sys/bus/virtio/devices/<dev>/virtio_bounce/):")
     print("  %-8s %-5s " % ("dev", "kind") + " ".join(DEMO_SYSFS))
     for d in sorted(r.sysfs, key=lambda x: int(x[6:]) if x[6:].isdigit() else 0):

@@ -34,9 +34,9 @@ static int vb_stats_show(struct seq_file *m, void *v)
 	unsigned long hiwater = 0;
 	unsigned int i;
 
-	seq_printf(m, "mode %s\nbackend %s\ndirect_ok %d\nwhy %s\n",
-		   vb_mode_name(vd->mode), vd->be->name, vd->d.direct_ok,
-		   vd->d.why);
+	seq_printf(m, "mode %s\nrule %s\nbackend %s\ndirect_ok %d\nwhy %s\n",
+		   vb_mode_name(vd->mode), vd->d.rule, vd->be->name,
+		   vd->d.direct_ok, vd->d.why);
 	seq_printf(m, "bypass %d\nmaps %lu\nfallback_live %lu\n", vb_bypass(vd),
 		   vb_maps(vd), vb_fb_live(vd));
 	for (i = 0; i < VB_NR_STATS; i++)
