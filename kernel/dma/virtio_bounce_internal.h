@@ -563,7 +563,6 @@ int vb_parse_options(char *str, struct vb_config *cfg);
 const struct vb_rule *vb_rule_for(const struct vb_config *cfg, u32 virtio_id,
 				  const char *dma_dev);
 int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift);
-int vb_set_max(struct vb_dev *vd, size_t pool_max);
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);
@@ -599,6 +598,7 @@ u64 vb_prev_required_mask(struct vb_dev *vd);
 dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
 
 /* sysfs (virtio_bounce_sysfs.c) */
+int vb_set_max(struct vb_dev *vd, size_t pool_max);
 void vb_rec_set(unsigned int index, enum vb_mode mode,
 		const struct vb_decision *d, struct vb_dev *vd);
 

@@ -819,43 +819,6 @@ unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls)
 	return vb_shrink(vd, max > need ? max - need : 0, cls, true);
 }
 
-/**
- * vb_set_max() - change a device's pool limit at run time (sysfs max)
- * @vd: the device
- * @pool_max: the new limit, in bytes
- *
- * Validated as virtio_bounce=max= is, and never below the smallest pool
- * that holds one request of @vd->max_shift: the device's max_mapping_size
- * was promised to its driver at probe and stays true.  A higher limit
- * lets the pool grow again at once; a lower one releases idle chunks now
- * (down to pool_min, as the idle scan does) and the pool does not grow
- * until it is below the limit.  Process context.
- *
- * Return: 0, or -EINVAL with nothing changed.
- */
-int vb_set_max(struct vb_dev *vd, size_t pool_max)
-{
-	unsigned long flags;
-	size_t old;
-
-	if (vb_check_max(vd->pool_min, pool_max, vd->max_shift))
-		return -EINVAL;
-	spin_lock_irqsave(&vd->grow_lock, flags);
-	old = vd->pool_max;
-	WRITE_ONCE(vd->pool_max, pool_max);
-	spin_unlock_irqrestore(&vd->grow_lock, flags);
-	dev_info(vd->dev, "virtio_bounce: %s: max %zuK -> %zuK\n", vd->name,
-		 old >> 10, pool_max >> 10);
-	/* The next exhaustion or failed growth is worth saying again. */
-	clear_bit(VB_WARN_EXHAUSTED, &vd->warned);
-	clear_bit(VB_WARN_GROW, &vd->warned);
-	if (pool_max < old) {
-		vb_flush_caches(vd);
-		vb_shrink(vd, vd->pool_min, -1, false);
-	}
-	return 0;
-}
-
 static void vb_grow_worker(struct work_struct *w)
 {
 	struct vb_dev *vd = container_of(w, struct vb_dev, grow_work);

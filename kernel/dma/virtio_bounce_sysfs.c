@@ -51,12 +51,19 @@ void vb_rec_set(unsigned int index, enum vb_mode mode,
 		const struct vb_decision *d, struct vb_dev *vd)
 {
 	struct vb_rec *rec = vb_kzalloc_obj(rec, GFP_KERNEL);
+	void *old = NULL;
 
 	if (rec)
 		*rec = (struct vb_rec){ .mode = mode, .d = *d, .vd = vd };
 	mutex_lock(&vb_rec_lock);
-	kfree(rec ? xa_store(&vb_recs, index, rec, GFP_KERNEL) :
-		    xa_erase(&vb_recs, index));
+	if (rec)
+		old = xa_store(&vb_recs, index, rec, GFP_KERNEL);
+	if (!rec || xa_is_err(old)) {
+		/* No record is better than a stale one. */
+		kfree(rec);
+		old = xa_erase(&vb_recs, index);
+	}
+	kfree(old);
 	mutex_unlock(&vb_rec_lock);
 }
 
@@ -69,6 +76,43 @@ void vb_forget(unsigned int index)
 	mutex_lock(&vb_rec_lock);
 	kfree(xa_erase(&vb_recs, index));
 	mutex_unlock(&vb_rec_lock);
+}
+
+/**
+ * vb_set_max() - change a device's pool limit at run time (sysfs max)
+ * @vd: the device
+ * @pool_max: the new limit, in bytes
+ *
+ * Validated as virtio_bounce=max= is, and never below the smallest pool
+ * that holds one request of @vd->max_shift: the device's max_mapping_size
+ * was promised to its driver at probe and stays true.  A higher limit
+ * lets the pool grow again at once; a lower one releases idle chunks now
+ * (down to pool_min, as the idle scan does) and the pool does not grow
+ * until it is below the limit.  Process context.
+ *
+ * Return: 0, or -EINVAL with nothing changed.
+ */
+int vb_set_max(struct vb_dev *vd, size_t pool_max)
+{
+	unsigned long flags;
+	size_t old;
+
+	if (vb_check_max(vd->pool_min, pool_max, vd->max_shift))
+		return -EINVAL;
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	old = vd->pool_max;
+	WRITE_ONCE(vd->pool_max, pool_max);
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+	dev_info(vd->dev, "virtio_bounce: %s: max %zuK -> %zuK\n", vd->name,
+		 old >> 10, pool_max >> 10);
+	/* The next exhaustion or failed growth is worth saying again. */
+	clear_bit(VB_WARN_EXHAUSTED, &vd->warned);
+	clear_bit(VB_WARN_GROW, &vd->warned);
+	if (pool_max < old) {
+		vb_flush_caches(vd);
+		vb_shrink(vd, vd->pool_min, -1, false);
+	}
+	return 0;
 }
 
 /* The record of @dev (a virtio device); caller holds vb_rec_lock. */
