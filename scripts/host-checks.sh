@@ -49,7 +49,7 @@ if out=$(gcc -O2 -Wall -Wextra -Werror -o "$vt/vbtop" tools/virtio_bounce/vbtop.
 	vdev virtio3 0x0002 mode=force backend=identity $zero in_use=2 pool_bytes=1048576 max=67108864
 	vdev virtio10 0x0001 backend=identity $zero in_use=0 pool_bytes=0 max=0	# no mode: unreadable
 	mkdir -p "$vt/sys/bus/virtio/devices/virtio4"	# no group: not listed
-	"$vt/vbtop" -s "$vt/sys" -r -d 1.5 -n 1 > "$vt/out" &
+	"$vt/vbtop" -s "$vt/sys" -r -d 3 -n 1 > "$vt/out" &	# counters move at 0.5 s
 	sleep 0.5
 	vdev virtio3 0x0002 maps=3 bounced=2 direct=1 bytes_to_device=1024 bytes_from_device=2048
 	wait $!
