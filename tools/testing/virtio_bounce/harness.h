@@ -11,9 +11,11 @@
 #include "virtio_bounce_internal.h"
 /* vb_kernel.h: -include on the command line */
 
+#ifndef SZ_1K
 #define SZ_1K		1024UL
 #define SZ_256K		(256 * SZ_1K)
 #define SZ_1M		(1024 * SZ_1K)
+#endif
 
 struct vbh_params {
 	const struct vb_backend_ops *be;	/* default &vbh_backend */

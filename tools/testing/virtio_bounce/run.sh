@@ -11,7 +11,7 @@ cd "$(dirname "$0")" || exit 1
 MAKE=${MAKE:-make}
 rc=0
 
-if ! log=$($MAKE -s clean 2>&1 && $MAKE -s all EXTRA_CFLAGS=-Werror 2>&1); then
+if ! log=$($MAKE -s clean 2>&1 && $MAKE -s all vbmap_bench EXTRA_CFLAGS=-Werror 2>&1); then
 	printf '%s\n' "$log"
 	echo "run.sh: build failed"
 	echo "userspace: 0 passed, 1 failed"
@@ -30,6 +30,24 @@ if [ -z "$line" ]; then
 	line="userspace: $pass passed, $((fail + 1)) failed"
 fi
 [ "$trc" -eq 0 ] || rc=1
+
+# The whole map path and the kernel's swiotlb (vbmap_bench): each variant
+# moves its bytes both ways, byte for byte (the benchmark's own check).
+echo
+mout=$(timeout 300 ./vbmap_bench --check)
+mrc=$?
+printf '%s\n' "$mout"
+mline=$(printf '%s\n' "$mout" | grep '^mapbench: [0-9]* passed, [0-9]* failed$' | tail -n1)
+if [ -z "$mline" ]; then
+	echo "run.sh: vbmap_bench --check exited with status $mrc before its summary"
+	mline="mapbench: 0 passed, 1 failed"
+fi
+[ "$mrc" -eq 0 ] || rc=1
+mp=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$mline")
+mf=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$mline")
+up=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+uf=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+line="userspace: $((up + mp)) passed, $((uf + mf)) failed"
 
 echo
 if ! timeout 300 ./vbpool_bench --quick; then

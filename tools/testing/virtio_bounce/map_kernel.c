@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line half of map_kernel.h: page allocation for swiotlb, the CPU
+ * count, boot parameters by name, and the previous DMA path's out-of-line
+ * functions, which the map benchmark never reaches (each aborts, so a
+ * benchmark that wandered there would not report a time).
+ */
+#include <unistd.h>
+
+void *high_memory = (void *)~0UL;
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *p = alloc_pages(gfp, order);
+
+	if (p && (gfp & __GFP_ZERO))
+		memset(page_address(p), 0, PAGE_SIZE << order);
+	return (unsigned long)page_address(p);
+}
+
+/* swiotlb sizes its areas by the possible CPUs: this machine's. */
+unsigned int vb_shim_possible_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 && n <= NR_CPUS ? n : NR_CPUS;
+}
+
+static struct vb_shim_param *params;
+
+void vb_shim_register_param(struct vb_shim_param *p)
+{
+	p->next = params;
+	params = p;
+}
+
+/* As the kernel calls an early_param() handler for "name=val". */
+int vb_shim_early_param(const char *name, const char *val)
+{
+	struct vb_shim_param *p;
+	char buf[64];
+
+	for (p = params; p; p = p->next) {
+		if (strcmp(p->name, name))
+			continue;
+		snprintf(buf, sizeof(buf), "%s", val);
+		return p->fn(buf);
+	}
+	return -ENOENT;
+}
+
+static void __attribute__((noreturn)) unreached(const char *fn)
+{
+	fprintf(stderr, "vbmap_bench: %s() called: not modelled\n", fn);
+	abort();
+}
+
+struct page *dma_common_alloc_pages(struct device *dev, size_t size,
+			     dma_addr_t *dma_handle,
+			     enum dma_data_direction dir, gfp_t gfp)
+{
+	unreached(__func__);
+}
+
+void dma_common_free_pages(struct device *dev, size_t size, struct page *vaddr,
+			   dma_addr_t dma_handle, enum dma_data_direction dir)
+{
+	unreached(__func__);
+}
+
+void *dma_direct_alloc(struct device *dev, size_t size, dma_addr_t *dma,
+		       gfp_t gfp, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+void dma_direct_free(struct device *dev, size_t size, void *vaddr,
+		     dma_addr_t dma, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+int dma_direct_mmap(struct device *dev, struct vm_area_struct *vma,
+		    void *cpu_addr, dma_addr_t dma, size_t size,
+		    unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+int dma_direct_get_sgtable(struct device *dev, struct sg_table *sgt,
+			   void *cpu_addr, dma_addr_t dma, size_t size,
+			   unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+int dma_direct_supported(struct device *dev, u64 mask)
+{
+	unreached(__func__);
+}
+
+u64 dma_direct_get_required_mask(struct device *dev)
+{
+	unreached(__func__);
+}
+
+dma_addr_t iommu_dma_map_page(struct device *dev, struct page *page,
+			      unsigned long offset, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+void iommu_dma_unmap_page(struct device *dev, dma_addr_t dma, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+void iommu_dma_sync_single_for_cpu(struct device *dev, dma_addr_t dma,
+				   size_t size, enum dma_data_direction dir)
+{
+	unreached(__func__);
+}
+
+void iommu_dma_sync_single_for_device(struct device *dev, dma_addr_t dma,
+				      size_t size, enum dma_data_direction dir)
+{
+	unreached(__func__);
+}
+
+void *iommu_dma_alloc(struct device *dev, size_t size, dma_addr_t *dma,
+		      gfp_t gfp, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+void iommu_dma_free(struct device *dev, size_t size, void *vaddr,
+		    dma_addr_t dma, unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+int iommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+		   void *cpu_addr, dma_addr_t dma, size_t size,
+		   unsigned long attrs)
+{
+	unreached(__func__);
+}
+
+int iommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+			  void *cpu_addr, dma_addr_t dma, size_t size,
+			  unsigned long attrs)
+{
+	unreached(__func__);
+}
