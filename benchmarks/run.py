@@ -398,7 +398,8 @@ def render_micro(out):
             res[m] = ModeResult(name=m, micro=parse_micro(open(f, errors="replace").read()))
     path = os.path.join(out, "results.md")
     old = open(path).read()
-    head = old.partition("\n## ")[0]
+    head = "\n".join(ln for ln in old.partition("\n## ")[0].split("\n")
+                     if not ln.startswith("- micro tables re-rendered"))
     tail = old[old.index("## end to end"):] if "## end to end" in old else ""
     note = (f"- micro tables re-rendered from raw/ on {now()} by `benchmarks/run.py "
             "--render-micro`: a batch that read 0 ns is no longer taken as a time.")
