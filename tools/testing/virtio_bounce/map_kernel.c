@@ -5,6 +5,7 @@
  * functions, which the map benchmark never reaches (each aborts, so a
  * benchmark that wandered there would not report a time).
  */
+#include <sys/mman.h>
 #include <unistd.h>
 
 void *high_memory = (void *)~0UL;
@@ -153,4 +154,57 @@ int iommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
 			  unsigned long attrs)
 {
 	unreached(__func__);
+}
+
+/* ---- Xen PV p2m model (map_kernel.h) --------------------------------------- */
+
+unsigned long *xen_p2m_addr;
+unsigned long xen_p2m_size;
+bool vb_shim_xen_auto_translated;
+
+/* Every pfn of a 47-bit address space: reserved, touched where filled. */
+static void p2m_reserve(void)
+{
+	size_t pfns = 1UL << (47 - PAGE_SHIFT);
+	void *m;
+
+	if (xen_p2m_addr)
+		return;
+	m = mmap(NULL, pfns * sizeof(long), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		perror("vbmap_bench: p2m mmap");
+		abort();
+	}
+	xen_p2m_addr = m;
+	xen_p2m_size = pfns;
+}
+
+/* The buffer's frames are machine-contiguous: mfn == pfn. */
+void vb_shim_p2m_set(void *start, size_t bytes)
+{
+	unsigned long pfn = PFN_DOWN((unsigned long)start);
+	unsigned long end = PFN_UP((unsigned long)start + bytes);
+
+	p2m_reserve();
+	for (; pfn < end; pfn++)
+		xen_p2m_addr[pfn] = pfn;
+}
+
+unsigned long get_phys_to_machine(unsigned long pfn)
+{
+	unreached(__func__);
+}
+
+int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
+				 unsigned int address_bits,
+				 dma_addr_t *dma_handle)
+{
+	*dma_handle = pstart;
+	vb_shim_p2m_set(phys_to_virt(pstart), PAGE_SIZE << order);
+	return 0;
+}
+
+void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order)
+{
 }

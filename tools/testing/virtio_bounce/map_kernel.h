@@ -18,6 +18,9 @@
 #define CONFIG_SWIOTLB 1
 #define CONFIG_DEBUG_FS 1
 #define CONFIG_DMA_NEED_SYNC 1
+/* virtio_bounce_xen.c's PV backend, against the p2m model below. */
+#define CONFIG_XEN_PV 1
+#define CONFIG_SWIOTLB_XEN 1
 
 #include <linux/ctype.h>	/* isdigit() */
 #include <limits.h>
@@ -342,6 +345,69 @@ int iommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
 int iommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
 			  void *cpu_addr, dma_addr_t dma, size_t size,
 			  unsigned long attrs);
+
+/* ---- Xen PV: the p2m as arch/x86/include/asm/xen/page.h reads it --------- */
+
+/*
+ * pfn_to_bfn() is pfn_to_gfn(): with no auto-translated physmap (PV), the
+ * p2m array lookup of __pfn_to_mfn() and the indicator bits cleared, as in
+ * the 6.12 header (get_phys_to_machine(), the slow path for pfns beyond the
+ * array or invalid entries, is not modelled: the benchmark's buffers have
+ * entries).  map_kernel.c reserves the array sparse over the whole address
+ * space; vb_shim_p2m_set() fills the entries of the buffers.
+ */
+#define INVALID_P2M_ENTRY	(~0UL)
+#define FOREIGN_FRAME_BIT	(1UL << (BITS_PER_LONG - 1))
+#define IDENTITY_FRAME_BIT	(1UL << (BITS_PER_LONG - 2))
+#define IDENTITY_FRAME(m)	((m) | IDENTITY_FRAME_BIT)
+#define XENFEAT_auto_translated_physmap	2
+extern unsigned long *xen_p2m_addr;
+extern unsigned long xen_p2m_size;
+extern bool vb_shim_xen_auto_translated;
+#define xen_feature(f)	((void)(f), vb_shim_xen_auto_translated)
+
+unsigned long get_phys_to_machine(unsigned long pfn);
+void vb_shim_p2m_set(void *start, size_t bytes);
+
+static inline unsigned long __pfn_to_mfn(unsigned long pfn)
+{
+	unsigned long mfn;
+
+	if (pfn < xen_p2m_size)
+		mfn = xen_p2m_addr[pfn];
+	else
+		return get_phys_to_machine(pfn);
+	if (unlikely(mfn == INVALID_P2M_ENTRY))
+		return get_phys_to_machine(pfn);
+	return mfn;
+}
+
+static inline unsigned long pfn_to_mfn(unsigned long pfn)
+{
+	unsigned long mfn;
+
+	if (xen_feature(XENFEAT_auto_translated_physmap))
+		return pfn;
+	mfn = __pfn_to_mfn(pfn);
+	if (mfn != INVALID_P2M_ENTRY)
+		mfn &= ~(FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT);
+	return mfn;
+}
+
+static inline unsigned long pfn_to_gfn(unsigned long pfn)
+{
+	if (xen_feature(XENFEAT_auto_translated_physmap))
+		return pfn;
+	return pfn_to_mfn(pfn);
+}
+
+#define pfn_to_bfn(pfn)		pfn_to_gfn(pfn)
+
+/* The exchange: here the chunk's machine address is its own address. */
+int xen_create_contiguous_region(phys_addr_t pstart, unsigned int order,
+				 unsigned int address_bits,
+				 dma_addr_t *dma_handle);
+void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order);
 
 /* ---- tracepoints: compiled out, the arguments still type-checked --------- */
 

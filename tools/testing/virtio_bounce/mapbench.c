@@ -16,6 +16,9 @@
  *   vb       virtio_bounce's ops, mode force, identity backend
  *   vb-on    virtio_bounce's ops, mode on, buffer reachable: the 1:1 path
  *            where our ops run (a device whose mask is below memory)
+ *   vb-xen-on  the same with the Xen PV backend (virtio_bounce_xen.c): a
+ *            buffer goes 1:1 after one p2m lookup per page shows its frames
+ *            machine-contiguous (the p2m array modelled in map_kernel.h)
  *   memcpy   the bytes a bounce copies, plain memcpy() between two
  *            page-aligned buffers: the floor of any bounce
  * Both bouncers copy the buffer in at map for every direction (so that a
@@ -48,10 +51,12 @@
 #include "harness.h"
 #include "direct.h"		/* the base tree's kernel/dma/direct.h */
 
-enum variant { V_DIRECT, V_SWIOTLB, V_VB, V_VB_ON, V_MEMCPY, NR_VARIANTS };
+enum variant {
+	V_DIRECT, V_SWIOTLB, V_VB, V_VB_ON, V_VB_XEN, V_MEMCPY, NR_VARIANTS
+};
 
 static const char *const vname[NR_VARIANTS] = {
-	"direct", "swiotlb", "vb", "vb-on", "memcpy",
+	"direct", "swiotlb", "vb", "vb-on", "vb-xen-on", "memcpy",
 };
 
 static const size_t sizes[] = {
@@ -69,7 +74,7 @@ static double batch_bytes = 64 << 20;	/* bytes moved per batch, about */
 static unsigned long min_pairs = 2000, max_pairs = 200000;
 
 static struct device dev_direct, dev_swiotlb;
-static struct vb_dev *vd_force, *vd_on;
+static struct vb_dev *vd_force, *vd_on, *vd_xen;
 static struct io_tlb_mem mem_noforce;
 
 /* ---- the DMA core's dispatch (kernel/dma/mapping.c, without debug) ------- */
@@ -110,6 +115,8 @@ static struct device *vdev(enum variant v)
 		return vd_force->dev;
 	case V_VB_ON:
 		return vd_on->dev;
+	case V_VB_XEN:
+		return vd_xen->dev;
 	default:
 		return NULL;
 	}
@@ -117,10 +124,28 @@ static struct device *vdev(enum variant v)
 
 /* ---- one thread's buffers ------------------------------------------------- */
 
+/*
+ * The memcpy floor copies into slots of vb's pool held aside (one per size,
+ * BURST of 2 KiB for the burst), not into another heap buffer: a copy's
+ * speed depends on where source and destination lie relative to each
+ * other (up to 2x here for 16 KiB), so the floor copies between the same
+ * kinds of memory as the bounce it is the floor of.
+ */
 struct tbuf {
-	unsigned char *src;	/* the caller's buffer */
-	unsigned char *dst;	/* memcpy floor's "slot" */
+	unsigned char *src;		/* the caller's buffer */
+	unsigned char *fdst[NR_SIZES];	/* memcpy floor, pairs */
+	unsigned char *bdst[BURST];	/* memcpy floor, burst of 2 KiB */
 };
+
+static unsigned char *floor_dst(struct tbuf *b, size_t size)
+{
+	size_t s;
+
+	for (s = 0; s < NR_SIZES; s++)
+		if (sizes[s] == size)
+			return b->fdst[s];
+	abort();
+}
 
 /* From the same (huge-page) memory as the pools, as the kernel's buffers. */
 static void *page_alloc(size_t size)
@@ -152,11 +177,13 @@ static noinline void pairs(enum variant v, struct tbuf *b, size_t size,
 	unsigned long i;
 
 	if (v == V_MEMCPY) {
+		unsigned char *dst = floor_dst(b, size);
+
 		for (i = 0; i < n; i++) {
-			memcpy(b->dst, b->src, size);
+			memcpy(dst, b->src, size);
 			barrier();
 			if (dir == DMA_FROM_DEVICE)
-				memcpy(b->src, b->dst, size);
+				memcpy(b->src, dst, size);
 			barrier();
 		}
 		return;
@@ -182,11 +209,11 @@ static noinline void burst(enum variant v, struct tbuf *b, size_t size,
 	if (v == V_MEMCPY) {
 		for (i = 0; i < n; i += BURST) {
 			for (j = 0; j < BURST; j++)
-				memcpy(b->dst + j * size, b->src + j * size, size);
+				memcpy(b->bdst[j], b->src + j * size, size);
 			barrier();
 			if (dir == DMA_FROM_DEVICE)
 				for (j = 0; j < BURST; j++)
-					memcpy(b->src + j * size, b->dst + j * size, size);
+					memcpy(b->src + j * size, b->bdst[j], size);
 			barrier();
 		}
 		return;
@@ -542,6 +569,17 @@ static void fmt_dist(char *s, size_t len, struct dist d)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
+static unsigned char *slot_aside(int cls)
+{
+	struct vb_slot *s = cls < 0 ? NULL : vbh_alloc(vd_force, cls);
+
+	if (!s) {
+		fprintf(stderr, "vbmap_bench: no slot of class %d for the floor\n", cls);
+		exit(2);
+	}
+	return vb_slot_vaddr(s);
+}
+
 static void setup(void)
 {
 	struct vbh_params p = {
@@ -549,7 +587,7 @@ static void setup(void)
 		.pool_min = SZ_4M,		/* virtio_bounce='s defaults */
 		.pool_max = SZ_64M,
 	};
-	int t;
+	int t, i;
 
 	/* swiotlb=force, then the late init (64 MiB, areas per CPU). */
 	if (vb_shim_early_param("swiotlb", "force")) {
@@ -579,7 +617,9 @@ static void setup(void)
 	vd_force = vbh_create(&p);
 	p.direct_ok = true;
 	vd_on = vbh_create(&p);
-	if (!vd_force || !vd_on) {
+	p.be = &vb_xen_backend;
+	vd_xen = vbh_create(&p);
+	if (!vd_force || !vd_on || !vd_xen) {
 		fprintf(stderr, "vbmap_bench: vb_pool_init failed\n");
 		exit(2);
 	}
@@ -594,10 +634,21 @@ static void setup(void)
 	vd_force->owner = vd_force;	/* not draining */
 	vd_on->owner = vd_on;
 	vd_force->parent = vd_on->parent = VB_PARENT_DIRECT;
+	vd_xen->mode = VB_MODE_ON;
+	vb_ops_init(vd_xen);
+	vd_xen->dev->seg_boundary_mask = 0xffffffff;
+	vd_xen->dev->init_name = "vb-xen-on";
+	vd_xen->owner = vd_xen;
+	vd_xen->d.backend = VB_BACKEND_XEN;
+	vd_xen->parent = VB_PARENT_OPS;		/* swiotlb-xen's, never reached */
 
 	for (t = 0; t < MAX_THREADS; t++) {
 		workers[t].b.src = page_alloc(BURST * MAX_SIZE);
-		workers[t].b.dst = page_alloc(BURST * 2048 > MAX_SIZE ? BURST * 2048 : MAX_SIZE);
+		vb_shim_p2m_set(workers[t].b.src, BURST * MAX_SIZE);
+		for (i = 0; i < NR_SIZES; i++)
+			workers[t].b.fdst[i] = slot_aside(vb_size_class(vd_force, sizes[i]));
+		for (i = 0; i < BURST; i++)
+			workers[t].b.bdst[i] = slot_aside(vb_size_class(vd_force, 2048));
 	}
 }
 
@@ -651,17 +702,17 @@ static void table_pairs(int nthreads, enum dma_data_direction dir,
 
 	printf("### map+unmap, %s, %d thread%s (ns per pair per thread: median (p10..p90))\n\n",
 	       dir_name(dir), nthreads, nthreads > 1 ? "s" : "");
-	printf("| size | direct | swiotlb | vb | vb-on | memcpy floor | vb / swiotlb | vb / memcpy |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	printf("| size | direct | swiotlb | vb | vb-on | vb-xen-on | memcpy floor | vb / swiotlb | vb / memcpy |\n");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
 	for (s = 0; s < NR_SIZES; s++) {
 		struct result *r = all[s];
 		char c[NR_VARIANTS][48];
 
 		for (v = 0; v < NR_VARIANTS; v++)
 			fmt_dist(c[v], sizeof(c[v]), r[v].ns);
-		printf("| %zu | %s | %s | %s | %s | %s | %.2f | %.2f |\n",
+		printf("| %zu | %s | %s | %s | %s | %s | %s | %.2f | %.2f |\n",
 		       sizes[s], c[V_DIRECT], c[V_SWIOTLB], c[V_VB], c[V_VB_ON],
-		       c[V_MEMCPY], r[V_VB].ns.p50 / r[V_SWIOTLB].ns.p50,
+		       c[V_VB_XEN], c[V_MEMCPY], r[V_VB].ns.p50 / r[V_SWIOTLB].ns.p50,
 		       r[V_VB].ns.p50 / r[V_MEMCPY].ns.p50);
 	}
 	printf("\n");
@@ -790,14 +841,14 @@ int main(int argc, char **argv)
 	}
 	printf("### Burst: %d maps then %d unmaps of 2 KiB, from_dev (a virtio-net RX refill; ns per pair per thread)\n\n",
 	       BURST, BURST);
-	printf("| threads | direct | swiotlb | vb | vb-on | memcpy floor |\n|---|---|---|---|---|---|\n");
+	printf("| threads | direct | swiotlb | vb | vb-on | vb-xen-on | memcpy floor |\n|---|---|---|---|---|---|---|\n");
 	for (t = 1; t <= nthreads; t++) {
 		char c[NR_VARIANTS][48];
 
 		for (v = 0; v < NR_VARIANTS; v++)
 			fmt_dist(c[v], sizeof(c[v]), bres[t - 1][v].ns);
-		printf("| %d | %s | %s | %s | %s | %s |\n", t, c[V_DIRECT],
-		       c[V_SWIOTLB], c[V_VB], c[V_VB_ON], c[V_MEMCPY]);
+		printf("| %d | %s | %s | %s | %s | %s | %s |\n", t, c[V_DIRECT],
+		       c[V_SWIOTLB], c[V_VB], c[V_VB_ON], c[V_VB_XEN], c[V_MEMCPY]);
 	}
 	printf("\n");
 	if (perf_ok) {
