@@ -160,24 +160,32 @@ int iommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
 
 unsigned long *xen_p2m_addr;
 unsigned long xen_p2m_size;
+static unsigned long p2m_lo;
 bool vb_shim_xen_auto_translated;
 
-/* Every pfn of a 47-bit address space: reserved, touched where filled. */
-static void p2m_reserve(void)
+/*
+ * The p2m covers pfn 0 .. xen_p2m_size - 1, as the kernel's; only a window
+ * of +-32 GiB around the first frame filled is backed (the arena, where
+ * every page of the benchmark lies), so xen_p2m_addr points below it.
+ */
+#define P2M_WINDOW	(1UL << 24)	/* pfns */
+
+static void p2m_reserve(unsigned long pfn)
 {
-	size_t pfns = 1UL << (47 - PAGE_SHIFT);
+	unsigned long lo = pfn > P2M_WINDOW / 2 ? pfn - P2M_WINDOW / 2 : 0;
 	void *m;
 
 	if (xen_p2m_addr)
 		return;
-	m = mmap(NULL, pfns * sizeof(long), PROT_READ | PROT_WRITE,
+	m = mmap(NULL, P2M_WINDOW * sizeof(long), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
 		perror("vbmap_bench: p2m mmap");
 		abort();
 	}
-	xen_p2m_addr = m;
-	xen_p2m_size = pfns;
+	xen_p2m_addr = (unsigned long *)m - lo;
+	xen_p2m_size = lo + P2M_WINDOW;
+	p2m_lo = lo;
 }
 
 /* The buffer's frames are machine-contiguous: mfn == pfn. */
@@ -186,7 +194,12 @@ void vb_shim_p2m_set(void *start, size_t bytes)
 	unsigned long pfn = PFN_DOWN((unsigned long)start);
 	unsigned long end = PFN_UP((unsigned long)start + bytes);
 
-	p2m_reserve();
+	p2m_reserve(pfn);
+	if (pfn < p2m_lo || end > xen_p2m_size) {
+		fprintf(stderr, "vbmap_bench: pfns %#lx..%#lx outside the p2m window\n",
+			pfn, end);
+		abort();
+	}
 	for (; pfn < end; pfn++)
 		xen_p2m_addr[pfn] = pfn;
 }
