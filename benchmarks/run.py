@@ -391,11 +391,7 @@ def e2e_table(res):
 
 def render_micro(out):
     """Redo the micro and scaling tables of DIR/results.md from DIR/raw."""
-    res = {}
-    for m in MODES:
-        f = os.path.join(out, "raw", m + ".log")
-        if os.path.exists(f):
-            res[m] = ModeResult(name=m, micro=parse_micro(open(f, errors="replace").read()))
+    res = micro_from_raw(out)
     path = os.path.join(out, "results.md")
     old = open(path).read()
     head = "\n".join(ln for ln in old.partition("\n## ")[0].split("\n")
@@ -518,13 +514,18 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def plot_only(out):
+def micro_from_raw(out):
+    """Each mode's micro benchmark from DIR/raw/MODE.log, without booting."""
     res = {}
     for m in MODES:
         f = os.path.join(out, "raw", m + ".log")
         if os.path.exists(f):
             res[m] = ModeResult(name=m, micro=parse_micro(open(f, errors="replace").read()))
-    plot(res, out)
+    return res
+
+
+def plot_only(out):
+    plot(micro_from_raw(out), out)
     return 0
 
 

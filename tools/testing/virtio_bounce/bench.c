@@ -22,20 +22,13 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "bench_stats.h"
 
 #define BURST		256
 
 static int reps = 21;
 static unsigned long iters = 1000000;	/* pairs per thread per repetition */
 static size_t copy_bytes = 256UL << 20;	/* bytes per copy repetition */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static struct vb_slot *must_alloc(struct vb_dev *vd, unsigned int cls)
 {
@@ -80,34 +73,6 @@ noinline void cg_loop(struct vb_dev *vd, unsigned int cls, unsigned long n)
 
 	for (i = 0; i < n; i++)
 		vb_slot_free(vd, must_alloc(vd, cls));
-}
-
-/* ---- statistics -------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct dist {
-	double p10, p50, p90;
-};
-
-/* Nearest rank on the sorted samples. */
-static struct dist distribution(const double *v, int n)
-{
-	double *s = malloc(n * sizeof(*s));
-	struct dist d;
-
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	d.p10 = s[(int)(0.1 * (n - 1) + 0.5)];
-	d.p50 = s[(int)(0.5 * (n - 1) + 0.5)];
-	d.p90 = s[(int)(0.9 * (n - 1) + 0.5)];
-	free(s);
-	return d;
 }
 
 /* ---- alloc+free -------------------------------------------------------- */

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "bench_stats.h"
 #include "direct.h"		/* the base tree's kernel/dma/direct.h */
 
 enum variant {
@@ -388,40 +389,6 @@ static void pcs_read(struct pcs *p, unsigned long long v[NR_PC])
 			v[i] = 0;
 }
 
-/* ---- statistics ------------------------------------------------------------ */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct dist {
-	double p10, p50, p90;
-};
-
-static struct dist distribution(const double *v, int n)
-{
-	double s[256];
-	struct dist d;
-
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	d.p10 = s[(int)(0.1 * (n - 1) + 0.5)];
-	d.p50 = s[(int)(0.5 * (n - 1) + 0.5)];
-	d.p90 = s[(int)(0.9 * (n - 1) + 0.5)];
-	return d;
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* ---- runs ------------------------------------------------------------------ */
 
 struct job {
@@ -498,7 +465,6 @@ static void *worker_main(void *arg)
 
 struct result {
 	struct dist ns;			/* per pair, per thread */
-	double mops;			/* all threads, median */
 	double pc[NR_PC];		/* per pair, median (1 thread) */
 	bool pc_ok;
 };
@@ -507,7 +473,7 @@ static struct worker workers[MAX_THREADS];
 
 static void run(const struct job *j, struct result res[NR_VARIANTS])
 {
-	double ns[64], tput[64], pcv[64];
+	double ns[128], pcv[64];
 	int t, r, v, i;
 
 	pthread_barrier_init(&bar, NULL, j->nthreads);
@@ -528,18 +494,12 @@ static void run(const struct job *j, struct result res[NR_VARIANTS])
 		int n = 0;
 
 		for (r = 0; r < reps; r++) {
-			double lo = workers[0].t0[r][v], hi = workers[0].t1[r][v];
-
 			for (t = 0; t < j->nthreads; t++) {
 				ns[n++] = (workers[t].t1[r][v] - workers[t].t0[r][v]) /
 					  j->n;
-				lo = min(lo, workers[t].t0[r][v]);
-				hi = max(hi, workers[t].t1[r][v]);
 			}
-			tput[r] = j->nthreads * j->n / (hi - lo) * 1e3;
 		}
 		res[v].ns = distribution(ns, n);
-		res[v].mops = distribution(tput, reps).p50;
 		res[v].pc_ok = workers[0].pcs_on;
 		for (i = 0; i < NR_PC && res[v].pc_ok; i++) {
 			for (r = 0; r < reps; r++)
@@ -737,8 +697,17 @@ static void table_pc(enum dma_data_direction dir,
 	printf("\n");
 }
 
+/* Two threads' throughput over one thread's, from the per-thread medians. */
+static double scaling(const struct result *one, const struct result *two,
+		      enum variant v)
+{
+	return 2 * one[v].ns.p50 / two[v].ns.p50;
+}
+
 static struct result res[2][2][NR_SIZES][NR_VARIANTS];	/* [threads-1][dir] */
 static struct result bres[2][NR_VARIANTS];		/* burst, [threads-1] */
+static unsigned long bstat[2][VB_NR_STATS];		/* vb's counters, burst runs */
+static double bursts[2];
 
 int main(int argc, char **argv)
 {
@@ -814,8 +783,15 @@ int main(int argc, char **argv)
 			.burst = true, .size = 2048, .dir = DMA_FROM_DEVICE,
 			.n = pairs_for(2048), .nthreads = t,
 		};
+		unsigned long before[VB_NR_STATS];
 
+		for (i = 0; i < VB_NR_STATS; i++)
+			before[i] = vb_stat_sum(vd_force, i);
 		run(&j, bres[t - 1]);
+		/* Only the vb variant maps through vd_force; warm-up included. */
+		bursts[t - 1] = (double)t * (reps + 1) * j.n / BURST;
+		for (i = 0; i < VB_NR_STATS; i++)
+			bstat[t - 1][i] = vb_stat_sum(vd_force, i) - before[i];
 	}
 
 	for (t = 1; t <= nthreads; t++)
@@ -823,21 +799,21 @@ int main(int argc, char **argv)
 			table_pairs(t, dirs[d], res[t - 1][d]);
 
 	if (nthreads == 2) {
-		printf("### Scaling: throughput with 2 threads / 1 thread (medians; the ideal is 2.00)\n\n");
+		printf("### Scaling: 2 threads / 1 thread, throughput from per-thread medians (2 x ns(1T) / ns(2T); the ideal is 2.00)\n\n");
 		printf("| pattern | size | dir | direct | swiotlb | vb | memcpy |\n|---|---|---|---|---|---|---|\n");
 		for (d = 0; d < 2; d++)
 			for (s = 0; s < NR_SIZES; s++)
 				printf("| pair | %zu | %s | %.2f | %.2f | %.2f | %.2f |\n",
 				       sizes[s], dir_name(dirs[d]),
-				       res[1][d][s][V_DIRECT].mops / res[0][d][s][V_DIRECT].mops,
-				       res[1][d][s][V_SWIOTLB].mops / res[0][d][s][V_SWIOTLB].mops,
-				       res[1][d][s][V_VB].mops / res[0][d][s][V_VB].mops,
-				       res[1][d][s][V_MEMCPY].mops / res[0][d][s][V_MEMCPY].mops);
+				       scaling(res[0][d][s], res[1][d][s], V_DIRECT),
+				       scaling(res[0][d][s], res[1][d][s], V_SWIOTLB),
+				       scaling(res[0][d][s], res[1][d][s], V_VB),
+				       scaling(res[0][d][s], res[1][d][s], V_MEMCPY));
 		printf("| burst-%d | 2048 | from_dev | %.2f | %.2f | %.2f | %.2f |\n\n",
-		       BURST, bres[1][V_DIRECT].mops / bres[0][V_DIRECT].mops,
-		       bres[1][V_SWIOTLB].mops / bres[0][V_SWIOTLB].mops,
-		       bres[1][V_VB].mops / bres[0][V_VB].mops,
-		       bres[1][V_MEMCPY].mops / bres[0][V_MEMCPY].mops);
+		       BURST, scaling(bres[0], bres[1], V_DIRECT),
+		       scaling(bres[0], bres[1], V_SWIOTLB),
+		       scaling(bres[0], bres[1], V_VB),
+		       scaling(bres[0], bres[1], V_MEMCPY));
 	}
 	printf("### Burst: %d maps then %d unmaps of 2 KiB, from_dev (a virtio-net RX refill; ns per pair per thread)\n\n",
 	       BURST, BURST);
@@ -850,7 +826,14 @@ int main(int argc, char **argv)
 		printf("| %d | %s | %s | %s | %s | %s | %s |\n", t, c[V_DIRECT],
 		       c[V_SWIOTLB], c[V_VB], c[V_VB_ON], c[V_VB_XEN], c[V_MEMCPY]);
 	}
-	printf("\n");
+	printf("\nvb's own counters over the burst runs, per %d-map burst: ", BURST);
+	for (t = 1; t <= nthreads; t++)
+		printf("%s%d thread%s: %.1f cache misses, %.1f depot refills, %.1f depot flushes (each a class-lock round trip)",
+		       t > 1 ? "; " : "", t, t > 1 ? "s" : "",
+		       bstat[t - 1][VB_STAT_CACHE_MISSES] / bursts[t - 1],
+		       bstat[t - 1][VB_STAT_DEPOT_REFILLS] / bursts[t - 1],
+		       bstat[t - 1][VB_STAT_DEPOT_FLUSHES] / bursts[t - 1]);
+	printf("\n\n");
 	if (perf_ok) {
 		for (d = 0; d < 2; d++)
 			table_pc(dirs[d], res[0][d]);

@@ -150,14 +150,19 @@ void kfree(void *p)
  */
 #define VB_ARENA_BYTES	(4UL << 30)
 
+static unsigned long page_arena_base;
+
 static void *page_block_alloc(size_t bytes)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static unsigned long base, next, end;
-	unsigned long p = 0;
+	static unsigned long next, end;
+	static bool tried;
+	unsigned long base, p = 0;
 
 	pthread_mutex_lock(&lock);
-	if (!base) {
+	base = page_arena_base;
+	if (!tried) {
+		tried = true;
 		void *m = mmap(NULL, VB_ARENA_BYTES + (2UL << 20),
 			       PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -165,6 +170,7 @@ static void *page_block_alloc(size_t bytes)
 		if (m != MAP_FAILED) {
 			base = ALIGN((unsigned long)m, 2UL << 20);
 			madvise((void *)base, VB_ARENA_BYTES, MADV_HUGEPAGE);
+			page_arena_base = base;
 			next = base;
 			end = base + VB_ARENA_BYTES;
 		}
@@ -174,10 +180,23 @@ static void *page_block_alloc(size_t bytes)
 		next = p + bytes;
 	}
 	pthread_mutex_unlock(&lock);
-	return (void *)p;
+	/*
+	 * No arena (a machine that refuses the reservation, strict
+	 * overcommit): plain naturally aligned blocks, as without the map
+	 * build; only the TLB cost differs.
+	 */
+	return p ? (void *)p : aligned_alloc(bytes, bytes);
 }
 
-#define page_block_free(p)	((void)(p))
+/* Arena blocks are never reused; fallback blocks go back to the heap. */
+static void page_block_free(void *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	if (!page_arena_base || a < page_arena_base ||
+	    a >= page_arena_base + VB_ARENA_BYTES)
+		free(p);
+}
 #else
 #define page_block_alloc(bytes)	aligned_alloc((bytes), (bytes))
 #define page_block_free(p)	free(p)
