@@ -425,7 +425,10 @@ def boot(cfg, opts):
     a host net peer; return the guest's report and the host's view (Boot)."""
     os.makedirs(cfg.workdir, exist_ok=True)
     rnd = random.Random(opts.name + str(time.time()))
-    pattern = os.path.join(cfg.workdir, "pattern.img")
+    # per scenario, like the scratch disk: two runs that share a work
+    # directory (make soak beside make bench, say) must not rewrite the
+    # pattern under each other's guest
+    pattern = os.path.join(cfg.workdir, f"{opts.name}.pattern.img")
     pbytes = rnd.randbytes(SIZE)
     with open(pattern, "wb") as f:
         f.write(pbytes)
@@ -445,6 +448,7 @@ def boot(cfg, opts):
     with open(disk, "rb") as f:
         img = f.read()
     os.unlink(disk)
+    os.unlink(pattern)
     r = Boot(**vars(parse(log)), name=opts.name, tests=opts.tests.split("+"), wall=wall,
              timed_out=timed_out, logf=logf, cmd=cmd, pattern_sha=sha(pbytes),
              payload_sha=sha(payload), payload_len=len(payload),

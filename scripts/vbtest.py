@@ -57,6 +57,8 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import typing
 
@@ -981,6 +983,47 @@ def sc_negative(res, cfg):
         sub = Results(label=f"  control (vbtop, {what}): ")
         check_vbtop(sub, fake, "virtio1", "neg")
         res.check(f"negative/vbtop-{what}", sub.failed == want, f"{sub.failed} failed, want {want}")
+    check_shared_workdir(res)
+
+
+def check_shared_workdir(res):
+    """Two boots at once in one work directory (make soak beside make bench,
+    or two soak groups): each guest's pattern disk must stay its own from
+    start to end.  QEMU is replaced by a stand-in that reads the disk when
+    the boot starts and again once both boots are running."""
+    both = threading.Barrier(2, timeout=30)
+    seen = {}
+
+    def fake_qemu(cmd, logf, timeout):
+        path = next(a.split("file=")[1].split(",")[0] for a in cmd if "id=d1," in a)
+        with open(path, "rb") as f:
+            first = sha(f.read())
+        both.wait()             # the other boot has written its pattern by now
+        with open(path, "rb") as f:
+            seen[threading.current_thread().name] = (first, sha(f.read()))
+        return "VBDONE\n", 0.0, False
+
+    real = vbqemu.run_qemu
+    reports = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = BootConfig(workdir=tmp, timeout=30)
+        vbqemu.run_qemu = fake_qemu
+        try:
+            threads = [threading.Thread(name=n, target=lambda n=n: reports.__setitem__(
+                n, vbqemu.boot(cfg, BootOptions(n, quiet=True)))) for n in ("share-a", "share-b")]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            vbqemu.run_qemu = real
+    for n in ("share-a", "share-b"):
+        first, last = seen.get(n, (None, None))
+        want = reports[n].pattern_sha if n in reports else None
+        res.check(f"harness/shared-workdir-{n}-keeps-its-pattern",
+                  same_digest(want, first) and same_digest(want, last),
+                  f"pattern disk at start {'ok' if same_digest(want, first) else 'differs'}, "
+                  f"at end {'ok' if same_digest(want, last) else 'differs (the other boot rewrote it)'}")
 
 
 PERF = os.path.join(TOP, "tools/perf-scripts/vb_trace.py")
