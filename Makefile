@@ -60,8 +60,9 @@ help:
 	@echo "  make series      emit build/series-LANE/ (cover letter + patches as one would post"
 	@echo "                   them) and check that each patch applies, builds and is checkpatch clean"
 	@echo "  make e2e [SCENARIOS='on force ...']  end-to-end only (the soaks in their short form)"
-	@echo "  make soak [SOAK_GIB=8] [SCENARIOS='soak-force ...']  the long soak: SOAK_GIB of fio"
-	@echo "                   traffic per scenario with faults, every byte checked; table -> docs/soak.md"
+	@echo "  make soak [SOAK_GIB=8] [SOAK_JOBS=2] [SCENARIOS='soak-force ...']  the long soak: SOAK_GIB"
+	@echo "                   of fio traffic per scenario with faults, every byte checked, SOAK_JOBS"
+	@echo "                   boots at once; table -> docs/soak.md"
 	@echo "  make debug-kernel  the lane's soak debug kernel (build/soak-debug-LANE, for soak-debug)"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
@@ -129,8 +130,9 @@ e2e: build initramfs xen debug-kernel
 	@python3 scripts/vbtest.py e2e $(SCENARIOS)
 
 SOAK_GIB ?= 8
+SOAK_JOBS ?= 2
 soak: build initramfs xen debug-kernel
-	@python3 scripts/vbtest.py soak --gib $(SOAK_GIB) $(SCENARIOS)
+	@python3 scripts/vbtest.py soak --gib $(SOAK_GIB) --jobs $(SOAK_JOBS) $(SCENARIOS)
 
 bench: deps build xen
 	@scripts/mkinitramfs.sh $(B)/initramfs-bench.cpio.gz --with-fio

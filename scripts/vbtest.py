@@ -50,6 +50,7 @@ VB_KERNEL, VB_INITRD, VB_XEN (paths).
 """
 import argparse
 import collections
+import concurrent.futures
 import dataclasses
 import hashlib
 import os
@@ -747,6 +748,25 @@ def check_soak(res, cfg, name, r, size):
     return s
 
 
+# the promised warnings by kind, for the table (SOAK_PROMISED's order)
+SOAK_PROMISED_KINDS = ("pool exhausted", "cannot add a chunk", "cannot serve now: fallback")
+
+
+def warning_kinds(lines):
+    """'12 cannot add a chunk, 10 cannot serve now: fallback': the warning
+    lines counted by kind; any line no promise covers is quoted after them
+    (from 'virtio_bounce: ' on, 80 characters)."""
+    counts = collections.Counter()
+    other = []
+    for line in lines:
+        kind = next((k for k, p in zip(SOAK_PROMISED_KINDS, SOAK_PROMISED) if re.search(p, line)), None)
+        if kind:
+            counts[kind] += 1
+        else:
+            other.append(re.sub(r"virtio\d+", "virtioN", line[line.find("virtio_bounce: "):])[:80])
+    return ", ".join([f"{counts[k]} {k}" for k in SOAK_PROMISED_KINDS if counts[k]] + other)
+
+
 def soak_table(rows, lane):
     """Markdown rows: one per soak boot."""
     out = ["| scenario | lane | wall | GiB verified | corrupt bytes | fio verify errors | maps failed "
@@ -760,7 +780,7 @@ def soak_table(rows, lane):
         f = s["faults"]
         fl = " / ".join(str(f[k]) if k in s["claimed faults"] else "-"
                         for k in ("chunk", "page", "shrink", "cpuhp", "rebind"))
-        w = "; ".join(re.sub(r"virtio\d+", "virtioN", x)[:60] for x in s["warnings"])
+        w = warning_kinds(s["warnings"])
         out.append(f"| {n} | {lane} | {s['wall s']:.0f} s | {s['GiB verified']:.2f} | {s['corrupt bytes']} | "
                    f"{s['fio verify errors']} | {s['maps failed']} | {s['fallback']} | {s['grow failures']} | "
                    f"{fl} | {s['pool peak KiB']} KiB | {s['idle disks']} / {s['idle other']}, {'all released' if s['released'] else 'NOT released'} | {len(s['warnings'])}"
@@ -768,8 +788,10 @@ def soak_table(rows, lane):
     return "\n".join(out)
 
 
-def soak_cmd(cfg, names, gib, out):
-    """The long form: SOAK_GIB of fio traffic per scenario, in 4 phases."""
+def soak_cmd(cfg, names, gib, out, jobs=1):
+    """The long form: SOAK_GIB of fio traffic per scenario, in 4 phases;
+    @jobs boots at once, each in its own work directory (one TCG guest keeps
+    about one host core busy)."""
     unknown = [n for n in names if n not in SOAKS]
     if unknown:
         print(f"unknown soak scenario {unknown[0]}; try: {' '.join(SOAKS)}")
@@ -779,16 +801,25 @@ def soak_cmd(cfg, names, gib, out):
     size = SoakSize(mb=max(48, int(gib * 1024) // phases),
                     sec=int(os.environ.get("VB_SOAK_SEC", "7200")), phases=phases, debug_div=1)
     res, rows = Results(), []
+    jobs = max(1, min(jobs, len(names)))
     print(f"soak: lane {cfg.lane}, {gib} GiB of fio traffic per scenario in {phases} phases "
-          f"({size.mb} MiB each, at most {size.sec} s)", flush=True)
-    for n in names:
+          f"({size.mb} MiB each, at most {size.sec} s), {jobs} at a time", flush=True)
+    t0 = time.time()
+    if jobs == 1:
+        boots = (soak_boot(cfg, n, size) for n in names)
+    else:
+        def one(n):
+            return soak_boot(dataclasses.replace(cfg, workdir=os.path.join(cfg.workdir, n)), n, size)
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        boots = pool.map(one, names)
+    for n, r in zip(names, boots):
         before = res.failed
-        r = soak_boot(cfg, n, size)
         if r is None:
             res.check(f"{n}/debug-kernel", False, f"no debug kernel at {cfg.debug_kernel}: scripts/kunit.sh debug")
             rows.append((n, None, False))
             continue
         rows.append((n, check_soak(res, cfg, n, r, size), res.failed == before))
+    wall = time.time() - t0
     table = soak_table(rows, cfg.lane)
     print(table)
     if out:
@@ -799,11 +830,11 @@ def soak_cmd(cfg, names, gib, out):
         with open(out, "a") as f:
             f.write(f"\n### Lane {cfg.lane}, {time.strftime('%Y-%m-%d')}, commit {commit}"
                     f"{' (with uncommitted changes)' if dirty else ''}\n\n"
-                    f"`make soak LANE={cfg.lane} SOAK_GIB={gib}` "
-                    f"(`VB_LANE={cfg.lane} python3 scripts/vbtest.py soak --gib {gib}`): "
-                    f"{res.passed} checks passed, {res.failed} failed.\n\n{table}\n")
+                    f"`make soak LANE={cfg.lane} SOAK_GIB={gib} SOAK_JOBS={jobs} SCENARIOS=\"{' '.join(names)}\"` "
+                    f"(`VB_LANE={cfg.lane} python3 scripts/vbtest.py soak --gib {gib} --jobs {jobs} {' '.join(names)}`): "
+                    f"{res.passed} checks passed, {res.failed} failed, {wall:.0f} s in all.\n\n{table}\n")
         print(f"table appended to {os.path.relpath(out, TOP)}")
-    print(f"soak: {res.passed} passed, {res.failed} failed")
+    print(f"soak: {res.passed} passed, {res.failed} failed, {wall:.0f} s")
     return 0 if res.failed == 0 else 1
 
 
@@ -1228,6 +1259,7 @@ def parse_args(argv=None):
     soak = sub.add_parser("soak", help="the long soak (SOAK_GIB per scenario), table into docs/soak.md")
     soak.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     soak.add_argument("--gib", type=float, default=8, help="GiB of fio traffic per scenario (default 8)")
+    soak.add_argument("--jobs", type=int, default=1, help="scenarios booted at once (default 1)")
     soak.add_argument("--out", default=os.path.join(TOP, "docs/soak.md"),
                       help="append the table here ('' for none)")
     e2e.add_argument("--exclude", default="", metavar="PREFIX",
@@ -1249,7 +1281,7 @@ def main(argv=None):
         names = a.scenarios or list(SCENARIOS)
         return e2e_cmd(cfg, [n for n in names if not (a.exclude and n.startswith(a.exclude))])
     if a.command == "soak":
-        return soak_cmd(cfg, a.scenarios, a.gib, a.out)
+        return soak_cmd(cfg, a.scenarios, a.gib, a.out, a.jobs)
     print(__doc__)
     return 0
 
