@@ -825,7 +825,9 @@ def soak_cmd(cfg, names, gib, out, jobs=1):
     if out:
         commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"],
+        # the table file itself does not count: an earlier run may have added to it
+        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", f":(exclude){os.path.relpath(os.path.abspath(out), TOP)}"],
                                capture_output=True, text=True).stdout.strip()
         with open(out, "a") as f:
             f.write(f"\n### Lane {cfg.lane}, {time.strftime('%Y-%m-%d')}, commit {commit}"
