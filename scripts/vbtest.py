@@ -591,11 +591,11 @@ SOAKS = {
 # Kernel lines a soak may print (the design promises them, once per
 # device): the pool ran out, a chunk could not be added, a mapping took the
 # previous DMA path.  Any other virtio_bounce warning fails the soak.
-SOAK_PROMISED = [
-    r"virtio_bounce: virtio\d+: pool exhausted \(",
-    r"virtio_bounce: virtio\d+: cannot add a \d+ KiB chunk to the \w+ pool",
-    r"virtio_bounce: virtio\d+: the \w+ pool \(\d+ KiB, \d+ failed grows\) cannot serve",
-]
+SOAK_PROMISED = {   # kind (the table's words) -> the warning's text
+    "pool exhausted": r"virtio_bounce: virtio\d+: pool exhausted \(",
+    "cannot add a chunk": r"virtio_bounce: virtio\d+: cannot add a \d+ KiB chunk to the \w+ pool",
+    "cannot serve now: fallback": r"virtio_bounce: virtio\d+: the \w+ pool \(\d+ KiB, \d+ failed grows\) cannot serve",
+}
 SOAK_WARN = re.compile(r"virtio_bounce: .*(exhausted|cannot|could not|refus|still live|leak|larger than|"
                        r"bad|foreign|double|not claimed)|FAULT_INJECTION")
 # DMA-API debugging's reports (a WARNING each) name the driver; its two
@@ -739,17 +739,13 @@ def check_soak(res, cfg, name, r, size):
               f"{r.vals.get('soak-unbound')} drivers; {rel} 'released' for {claimed} claimed")
     bad = [l.strip() for l in r.log.splitlines() if BAD_SOAK_LOG.search(l)]
     res.check(f"{n}/no-kernel-report", not bad, "\n    " + "\n    ".join(bad[:8]))
-    unpromised = [w for w in s["warnings"] if not any(re.search(p, w) for p in SOAK_PROMISED)]
+    unpromised = [w for w in s["warnings"] if not any(re.search(p, w) for p in SOAK_PROMISED.values())]
     res.check(f"{n}/only-promised-warnings", not unpromised, "\n    " + "\n    ".join(unpromised[:8]))
     print(f"  [{n}] {s['GiB verified']:.2f} GiB verified, corrupt {s['corrupt bytes']}, "
           f"maps failed {s['maps failed']}, fallback {s['fallback']}, grow failures {s['grow failures']}, "
           f"faults {s['faults']}, pool peak {s['pool peak KiB']} KiB, slots out idle {s['slots out idle']}, "
           f"{len(s['warnings'])} promised warning lines", flush=True)
     return s
-
-
-# the promised warnings by kind, for the table (SOAK_PROMISED's order)
-SOAK_PROMISED_KINDS = ("pool exhausted", "cannot add a chunk", "cannot serve now: fallback")
 
 
 def warning_kinds(lines):
@@ -759,12 +755,12 @@ def warning_kinds(lines):
     counts = collections.Counter()
     other = []
     for line in lines:
-        kind = next((k for k, p in zip(SOAK_PROMISED_KINDS, SOAK_PROMISED) if re.search(p, line)), None)
+        kind = next((k for k, p in SOAK_PROMISED.items() if re.search(p, line)), None)
         if kind:
             counts[kind] += 1
         else:
             other.append(re.sub(r"virtio\d+", "virtioN", line[line.find("virtio_bounce: "):])[:80])
-    return ", ".join([f"{counts[k]} {k}" for k in SOAK_PROMISED_KINDS if counts[k]] + other)
+    return ", ".join([f"{counts[k]} {k}" for k in SOAK_PROMISED if counts[k]] + other)
 
 
 def soak_table(rows, lane):
@@ -790,8 +786,7 @@ def soak_table(rows, lane):
 
 def soak_cmd(cfg, names, gib, out, jobs=1):
     """The long form: SOAK_GIB of fio traffic per scenario, in 4 phases;
-    @jobs boots at once, each in its own work directory (one TCG guest keeps
-    about one host core busy)."""
+    @jobs boots at once (every file of a boot is named after its scenario)."""
     unknown = [n for n in names if n not in SOAKS]
     if unknown:
         print(f"unknown soak scenario {unknown[0]}; try: {' '.join(SOAKS)}")
@@ -805,20 +800,15 @@ def soak_cmd(cfg, names, gib, out, jobs=1):
     print(f"soak: lane {cfg.lane}, {gib} GiB of fio traffic per scenario in {phases} phases "
           f"({size.mb} MiB each, at most {size.sec} s), {jobs} at a time", flush=True)
     t0 = time.time()
-    if jobs == 1:
-        boots = (soak_boot(cfg, n, size) for n in names)
-    else:
-        def one(n):
-            return soak_boot(dataclasses.replace(cfg, workdir=os.path.join(cfg.workdir, n)), n, size)
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-        boots = pool.map(one, names)
-    for n, r in zip(names, boots):
-        before = res.failed
-        if r is None:
-            res.check(f"{n}/debug-kernel", False, f"no debug kernel at {cfg.debug_kernel}: scripts/kunit.sh debug")
-            rows.append((n, None, False))
-            continue
-        rows.append((n, check_soak(res, cfg, n, r, size), res.failed == before))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        # checked in order, each as soon as its boot is done
+        for n, r in zip(names, pool.map(lambda n: soak_boot(cfg, n, size), names)):
+            before = res.failed
+            if r is None:
+                res.check(f"{n}/debug-kernel", False, f"no debug kernel at {cfg.debug_kernel}: scripts/kunit.sh debug")
+                rows.append((n, None, False))
+                continue
+            rows.append((n, check_soak(res, cfg, n, r, size), res.failed == before))
     wall = time.time() - t0
     table = soak_table(rows, cfg.lane)
     print(table)
@@ -826,8 +816,9 @@ def soak_cmd(cfg, names, gib, out, jobs=1):
         commit = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
         # the table file itself does not count: an earlier run may have added to it
-        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no", "--",
-                                ".", f":(exclude){os.path.relpath(os.path.abspath(out), TOP)}"],
+        rel = os.path.relpath(os.path.abspath(out), TOP)
+        spec = ["--", ".", f":(exclude){rel}"] if not rel.startswith("..") else []
+        dirty = subprocess.run(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"] + spec,
                                capture_output=True, text=True).stdout.strip()
         with open(out, "a") as f:
             f.write(f"\n### Lane {cfg.lane}, {time.strftime('%Y-%m-%d')}, commit {commit}"
@@ -889,10 +880,9 @@ def check_sysfs_counters(res, r, dev, tag):
         sy = r.sysfs[dev]
         bad = {f: (sy.get(f), want(st)) for f, want in SYSFS_VS_DEBUGFS.items()
                if f not in SYSFS_GAUGES and sy.get(f) != str(want(st))}
-        if sy.get("pool_bytes") != str(st["pool_bytes"]) or sy.get("peak_bytes") != str(st["pool_peak_bytes"]):
-            pool, peak = int(sy["pool_bytes"]), int(sy["peak_bytes"])
-            if not st.get("pool_min", 0) <= pool <= peak <= st["pool_max"]:
-                bad["pool_bytes/peak_bytes"] = ((pool, peak), f"{st.get('pool_min', 0)} <= pool <= peak <= {st['pool_max']}")
+        pool, peak = int(sy["pool_bytes"]), int(sy["peak_bytes"])
+        if not st.get("pool_min", 0) <= pool <= peak <= st["pool_max"]:
+            bad["pool_bytes/peak_bytes"] = ((pool, peak), f"{st.get('pool_min', 0)} <= pool <= peak <= {st['pool_max']}")
     except (KeyError, ValueError) as e:
         bad = {"missing": str(e)}
     res.check(f"{tag}/sysfs-equals-debugfs-{dev}", not bad, f"sysfs vs debugfs: {bad}")
