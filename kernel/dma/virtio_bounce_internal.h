@@ -328,9 +328,9 @@ enum vb_parent {
  * @pool_bytes: bytes in the pool
  * @pool_min: the pool never shrinks below this
  * @pool_max: the pool never grows above this
- * @pool_peak: the largest @pool_bytes seen when a chunk was added (it may
- *	count a concurrent grow's reservation that then failed; never above
- *	@pool_max)
+ * @pool_peak: the largest @pool_bytes has been, raised with it when a
+ *	chunk's bytes are reserved (so it may count a grow that then failed);
+ *	never below @pool_bytes, and above @pool_max only if max was lowered
  * @max_shift: largest class usable on this device
  * @grows: chunks added
  * @shrinks: chunks released

@@ -286,7 +286,11 @@ static void vb_chunk_unpublish(struct vb_dev *vd, struct vb_chunk *c)
 	xa_unlock_irqrestore(&vd->chunks, flags);
 }
 
-/* Reserve @bytes of the pool's maximum; false when it is reached. */
+/*
+ * Reserve @bytes of the pool's maximum; false when it is reached.  The
+ * chunk counts in pool_bytes from here on, so the peak is raised here,
+ * under the same lock: no reader sees pool_bytes above pool_peak.
+ */
 static bool vb_reserve(struct vb_dev *vd, size_t bytes)
 {
 	unsigned long flags;
@@ -294,8 +298,10 @@ static bool vb_reserve(struct vb_dev *vd, size_t bytes)
 
 	spin_lock_irqsave(&vd->grow_lock, flags);
 	ok = vd->pool_bytes + bytes <= vd->pool_max;
-	if (ok)
+	if (ok) {
 		vd->pool_bytes += bytes;
+		vd->pool_peak = max(vd->pool_peak, vd->pool_bytes);
+	}
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 	return ok;
 }
@@ -363,7 +369,6 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 		WRITE_ONCE(vd->pool_hi, c->dma + bytes);
 	list_add_tail(&c->all, &vd->all_chunks);
 	vd->grows++;
-	vd->pool_peak = max(vd->pool_peak, vd->pool_bytes);
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 
 	spin_lock_irqsave(&k->lock, flags);

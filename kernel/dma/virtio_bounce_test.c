@@ -1585,6 +1585,39 @@ static void vb_test_reclaim_big(struct kunit *test)
 			  DMA_TO_DEVICE);
 }
 
+/*
+ * A chunk being made is counted in pool_bytes from its reservation on;
+ * a reader of sysfs or debugfs must never see pool_bytes above
+ * pool_peak.  The backend's chunk_map runs in that window: look there.
+ */
+static const struct vb_backend_ops *vbt_real_be;
+static struct vb_backend_ops vbt_peek_be;
+static size_t vbt_seen_bytes, vbt_seen_peak;
+
+static int vbt_peek_chunk_map(struct vb_dev *vd, struct vb_chunk *c,
+			      gfp_t gfp)
+{
+	vbt_seen_bytes = READ_ONCE(vd->pool_bytes);
+	vbt_seen_peak = READ_ONCE(vd->pool_peak);
+	return vbt_real_be->chunk_map(vd, c, gfp);
+}
+
+static void vb_test_peak_covers_pool(struct kunit *test)
+{
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_4M);
+	size_t before = vd->pool_bytes;
+
+	vbt_real_be = vd->be;
+	vbt_peek_be = *vd->be;
+	vbt_peek_be.chunk_map = vbt_peek_chunk_map;
+	vd->be = &vbt_peek_be;
+	KUNIT_EXPECT_EQ(test, vb_grow(vd, 1, GFP_KERNEL), 0);
+	vd->be = vbt_real_be;
+	KUNIT_EXPECT_EQ(test, vbt_seen_bytes, before + SZ_256K);
+	KUNIT_EXPECT_GE(test, vbt_seen_peak, vbt_seen_bytes);
+	KUNIT_EXPECT_EQ(test, vd->pool_peak, vd->pool_bytes);
+}
+
 struct vb_on_cpu {
 	struct device *dev;
 	void *buf;
@@ -1825,6 +1858,7 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_shared_dma_dev),
 	KUNIT_CASE(vb_test_detach_live),
 	KUNIT_CASE(vb_test_reclaim_big),
+	KUNIT_CASE(vb_test_peak_covers_pool),
 	KUNIT_CASE(vb_test_cpu_offline),
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	KUNIT_CASE(vb_test_noncoherent),
