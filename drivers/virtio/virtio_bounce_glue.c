@@ -77,12 +77,15 @@ void virtio_bounce_attach(struct virtio_device *vdev)
  */
 void virtio_bounce_detach(struct virtio_device *vdev)
 {
+	struct vb_dev *vd = vdev->vmap.bounce;
+
 	vb_forget(vdev->index);
 	if (vdev->map != &vb_virtio_map_ops)
 		return;
-	vb_detach(vdev->vmap.bounce);
+	/* Nothing may reach the state once it is freed. */
 	vdev->map = NULL;
 	vdev->vmap = (union virtio_map){};
+	vb_detach(vd);
 }
 
 /**
@@ -95,6 +98,23 @@ bool virtio_bounce_claimed(const struct virtio_device *vdev)
 {
 	return vdev->map == &vb_virtio_map_ops;
 }
+
+/**
+ * virtio_bounce_max_request() - the largest request @vdev's driver may send
+ * @vdev: a virtio device whose driver is probing
+ *
+ * All the mappings of a request must fit in the bounce pool at once, and
+ * the pool's progress reserve holds a request of this size per CPU
+ * whatever the device advertises (e.g. virtio-blk's io_opt).
+ *
+ * Return: bytes; SIZE_MAX when virtio_bounce does not bounce for @vdev.
+ */
+size_t virtio_bounce_max_request(struct virtio_device *vdev)
+{
+	return virtio_bounce_claimed(vdev) ? vb_max_request(vdev->vmap.bounce) :
+					     SIZE_MAX;
+}
+EXPORT_SYMBOL_GPL(virtio_bounce_max_request);
 #else
 /**
  * virtio_bounce_attach() - decide for @vdev and claim its DMA device
@@ -143,4 +163,21 @@ bool virtio_bounce_claimed(const struct virtio_device *vdev)
 {
 	return vdev->dev.parent && vb_claimed_by(vdev->dev.parent, vdev);
 }
+
+/**
+ * virtio_bounce_max_request() - the largest request @vdev's driver may send
+ * @vdev: a virtio device whose driver is probing
+ *
+ * All the mappings of a request must fit in the bounce pool at once, and
+ * the pool's progress reserve holds a request of this size per CPU
+ * whatever the device advertises (e.g. virtio-blk's io_opt).
+ *
+ * Return: bytes; SIZE_MAX when virtio_bounce does not bounce for @vdev.
+ */
+size_t virtio_bounce_max_request(struct virtio_device *vdev)
+{
+	return virtio_bounce_claimed(vdev) ? vb_max_request(vdev->dev.parent) :
+					     SIZE_MAX;
+}
+EXPORT_SYMBOL_GPL(virtio_bounce_max_request);
 #endif

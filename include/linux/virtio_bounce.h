@@ -13,6 +13,7 @@
 #ifndef _LINUX_VIRTIO_BOUNCE_H
 #define _LINUX_VIRTIO_BOUNCE_H
 
+#include <linux/limits.h>
 #include <linux/types.h>
 
 struct attribute_group;
@@ -47,11 +48,13 @@ extern const struct virtio_map_ops vb_virtio_map_ops;
 struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
 			 const struct vb_attach_info *info);
 void vb_detach(struct vb_dev *vd);
+size_t vb_max_request(struct vb_dev *vd);
 #else
 int vb_attach(struct device *dma_dev, const void *owner,
 	      const struct vb_attach_info *info);
 void vb_detach(struct device *dma_dev, const void *owner);
 bool vb_claimed_by(const struct device *dma_dev, const void *owner);
+size_t vb_max_request(struct device *dma_dev);
 #endif
 
 void vb_forget(unsigned int index);
@@ -60,12 +63,18 @@ extern const struct attribute_group virtio_bounce_attr_group;
 void virtio_bounce_attach(struct virtio_device *vdev);
 void virtio_bounce_detach(struct virtio_device *vdev);
 bool virtio_bounce_claimed(const struct virtio_device *vdev);
+size_t virtio_bounce_max_request(struct virtio_device *vdev);
 #else
 static inline void virtio_bounce_attach(struct virtio_device *vdev) { }
 static inline void virtio_bounce_detach(struct virtio_device *vdev) { }
 static inline bool virtio_bounce_claimed(const struct virtio_device *vdev)
 {
 	return false;
+}
+
+static inline size_t virtio_bounce_max_request(struct virtio_device *vdev)
+{
+	return SIZE_MAX;
 }
 #endif
 

@@ -98,6 +98,7 @@ enum {
 	VB_WHY_NO_SWIOTLB_XEN,
 	VB_WHY_NO_CHUNK,
 	VB_WHY_NO_POOL,
+	VB_WHY_BALLOON,
 };
 
 static const char * const vb_why[] = {
@@ -133,6 +134,8 @@ static const char * const vb_why[] = {
 	[VB_WHY_NO_SWIOTLB_XEN] = "Xen PV without swiotlb-xen: left to the stock path",
 	[VB_WHY_NO_CHUNK] = "could not build any pool chunk: left to the stock path",
 	[VB_WHY_NO_POOL] = "could not set up the pool: left to the stock path",
+	[VB_WHY_BALLOON] =
+		"virtio-balloon hands the device guest pages by address (inflate, free page reporting), not buffers: a bounce slot would be reported instead, left to the stock path",
 };
 
 /**
@@ -154,6 +157,8 @@ void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
 
 	if (mode == VB_MODE_OFF) {
 		out->why = vb_why[VB_WHY_OFF];
+	} else if (in->virtio_id == VIRTIO_ID_BALLOON) {
+		out->why = vb_why[VB_WHY_BALLOON];
 	} else if (in->xen_grant) {
 		out->why = vb_why[VB_WHY_GRANT];
 	} else if (in->shared_dma) {
@@ -261,15 +266,15 @@ static bool vb_parse_rule(const char *tok, struct vb_rule *r)
  * vb_check_max() - may a device's pool be limited to @pool_max bytes?
  * @pool_min: the pool's minimum
  * @pool_max: the limit asked for
- * @max_shift: largest slot (log2) the device must always be able to map,
- *	VB_CHUNK_SHIFT for the boot parameter; a device's own at run time
- *	(its max_mapping_size was promised to the driver at probe)
+ * @floor: the least a device's pool may be limited to: its progress
+ *	reserve (sysfs), 0 for the boot parameter, whose max= is raised per
+ *	device to the reserve instead (vb_dev_new())
  *
  * The one validation of max=, for virtio_bounce= and the sysfs max file.
  *
  * Return: 0, or -EINVAL with a warning saying why.
  */
-int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift)
+int vb_check_max(size_t pool_min, size_t pool_max, size_t floor)
 {
 	if (pool_max < (1UL << VB_CHUNK_SHIFT) || pool_max > SZ_1G) {
 		pr_warn("bad size max=%zuK (256K..1G)\n", pool_max >> 10);
@@ -280,11 +285,57 @@ int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift)
 		return -EINVAL;
 	}
 	/* See vb_footprint(): below this a request may never be mapped. */
-	if (pool_max < vb_footprint(max_shift)) {
-		pr_warn("max=%zuK is below %zuK, the smallest pool that can always hold one largest request\n",
-			pool_max >> 10, vb_footprint(max_shift) >> 10);
+	if (pool_max < floor) {
+		pr_warn("max=%zuK is below %zuK, the progress reserve (the smallest pool that always holds a largest request per CPU)\n",
+			pool_max >> 10, floor >> 10);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/**
+ * vb_parse_size() - a size of at most 1 GiB, as virtio_bounce= spells it
+ * @str: decimal digits and an optional K, M or G (either case)
+ * @end: set to the first character after the size
+ * @val: the size in bytes
+ *
+ * memparse() wraps around silently ("17179869185G" is 1 GiB to it); this
+ * refuses anything above 1 GiB before it can overflow.
+ *
+ * Return: 0, -EINVAL when @str does not start with a digit, -ERANGE when
+ * the size is above 1 GiB.
+ */
+int vb_parse_size(const char *str, char **end, unsigned long long *val)
+{
+	unsigned long long n = 0;
+	unsigned int shift = 0;
+	const char *p = str;
+
+	if (!isdigit(*p))
+		return -EINVAL;
+	for (; isdigit(*p); p++) {
+		if (n > SZ_1G)
+			return -ERANGE;
+		n = n * 10 + (*p - '0');
+	}
+	switch (*p) {
+	case 'G':
+	case 'g':
+		shift += 10;
+		fallthrough;
+	case 'M':
+	case 'm':
+		shift += 10;
+		fallthrough;
+	case 'K':
+	case 'k':
+		shift += 10;
+		p++;
+	}
+	if (n > (SZ_1G >> shift))
+		return -ERANGE;
+	*val = n << shift;
+	*end = (char *)p;
 	return 0;
 }
 
@@ -314,10 +365,10 @@ int vb_parse_options(char *str, struct vb_config *cfg)
 			c.mode = m;
 		} else if (!strncmp(tok, "pool=", 5) || !strncmp(tok, "max=", 4)) {
 			char *v = strchr(tok, '=') + 1;
-			unsigned long long sz = memparse(v, &end);
+			unsigned long long sz = 0;
 
-			if (!*v || *end || sz < (1UL << VB_CHUNK_SHIFT) ||
-			    sz > SZ_1G) {
+			if (vb_parse_size(v, &end, &sz) || *end ||
+			    sz < (1UL << VB_CHUNK_SHIFT)) {
 				pr_warn("bad size '%s' (256K..1G)\n", tok);
 				goto bad;
 			}
@@ -344,7 +395,7 @@ int vb_parse_options(char *str, struct vb_config *cfg)
 		}
 		first = false;
 	}
-	if (vb_check_max(c.pool_min, c.pool_max, VB_CHUNK_SHIFT))
+	if (vb_check_max(c.pool_min, c.pool_max, 0))
 		goto bad;
 	*cfg = c;
 	return 0;
@@ -460,6 +511,7 @@ static void vb_release(struct vb_dev *vd)
 	xa_destroy(&vd->fb_maps);
 	vb_pool_destroy(vd);	/* chunks unmapped through the path restored above */
 	dev_info(dev, "virtio_bounce: %s: released\n", vd->name);
+	put_device(dev);
 	kfree(vd);
 }
 #else
@@ -470,6 +522,7 @@ static void vb_release(struct vb_dev *vd)
 	xa_destroy(&vd->fb_maps);
 	vb_pool_destroy(vd);
 	dev_info(vd->dev, "virtio_bounce: %s: released\n", vd->name);
+	put_device(vd->dev);
 	kfree(vd);
 }
 #endif
@@ -539,7 +592,7 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	vb_ops_init(vd);
 #endif
-	vd->dev = dev;
+	vd->dev = get_device(dev);	/* a leaked state may outlive a driver */
 	vd->owner = owner;
 	strscpy(vd->name, name, sizeof(vd->name));
 	vd->mode = mode;
@@ -548,7 +601,23 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 	vd->pool_min = cfg->pool_min;
 	vd->pool_max = cfg->pool_max;
 	vd->shrink_interval = cfg->shrink_interval;
-	vd->max_shift = vb_max_shift(vd->be->max_shift, vd->pool_max);
+	vd->max_shift = min_t(unsigned int, vd->be->max_shift, VB_MAX_SHIFT);
+	vd->builders = vb_builders();
+	if (!vb_bypass(vd) ||
+	    dma_get_mask(dev) < dma_direct_get_required_mask(dev))
+		vd->reserve = vb_footprint(vd->builders);
+	/*
+	 * A max= below the reserve keeps the mode asked for: the pool is
+	 * as small as progress allows, never none (that would fail open).
+	 */
+	if (vb_pool_prefilled(vd) && vd->pool_max < vd->reserve) {
+		dev_warn(dev, "virtio_bounce: %s: max=%zuK raised to %zuK, the progress reserve: the smallest pool that always holds %u largest requests (%luK each, one per CPU) at once\n",
+			 name, vd->pool_max >> 10, vd->reserve >> 10,
+			 vd->builders, VB_REQ_BYTES >> 10);
+		vd->pool_max = vd->reserve;
+	}
+	if (vb_pool_prefilled(vd))
+		vd->pool_min = min(max(vd->pool_min, vd->reserve), vd->pool_max);
 	xa_init_flags(&vd->fb_maps, XA_FLAGS_LOCK_IRQ);
 	vb_prev_init(vd);
 	return vd;
@@ -665,11 +734,16 @@ static struct vb_dev *vb_choose(struct device *dev, const void *owner,
 		vb_pool_destroy(vd);
 		goto free;
 	}
+	if (vb_pool_prefilled(vd) && vd->pool_bytes < vd->reserve)
+		dev_warn(dev, "virtio_bounce: %s: only %zuK of the %zuK progress reserve could be allocated: requests may wait for the pool to grow\n",
+			 name, vd->pool_bytes >> 10, vd->reserve >> 10);
 	vb_log_decision(dev, name, *mode, d, vb_bypass(vd));
 	vb_install(vd);
 	return vd;
 
 free:
+	if (vd)
+		put_device(vd->dev);
 	kfree(vd);
 	if (err) {
 		d->backend = VB_BACKEND_NONE;
@@ -729,6 +803,12 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 	in->virtio_id = info->virtio_id;
 }
 
+/* The request bound behind the progress reserve (vb_footprint()). */
+static size_t vb_request_bound(const struct vb_dev *vd)
+{
+	return vb_pool_prefilled(vd) ? VB_REQ_BYTES : SIZE_MAX;
+}
+
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
  * vb_attach() - decide for one device with the boot-time settings
@@ -785,6 +865,17 @@ void vb_detach(struct device *dma_dev, const void *owner)
 	dev_warn(dma_dev, "virtio_bounce: %s: driver released the device with %lu mappings still live: the pool stays until they are unmapped, new mappings take the previous DMA path\n",
 		 vd->name, live);
 }
+
+/**
+ * vb_max_request() - the largest request a claimed device may be sent
+ * @dma_dev: a DMA device vb_claimed_by() its virtio device
+ *
+ * Return: %VB_REQ_BYTES when it may bounce, SIZE_MAX on the 1:1 bypass.
+ */
+size_t vb_max_request(struct device *dma_dev)
+{
+	return vb_request_bound(to_vb_dev(dma_dev));
+}
 #else
 /**
  * vb_attach() - decide for one device with the boot-time settings
@@ -821,10 +912,30 @@ void vb_detach(struct vb_dev *vd)
 	unsigned long live = vb_live(vd);
 
 	if (live) {
+		/*
+		 * Nothing can unmap them any more (the glue takes our ops off
+		 * the virtio device).  Leak the pool, but stop all that runs
+		 * on its own: the shrink worker would unmap idle chunks through
+		 * a DMA device that may be gone by then.  The state keeps its
+		 * reference to the DMA device.
+		 */
 		dev_warn(vd->dev, "virtio_bounce: %s: %lu mappings still live after the driver left: leaking the pool\n",
 			 vd->name, live);
+		vb_debugfs_del(vd);
+		vb_pool_quiesce(vd);
 		return;
 	}
 	vb_release(vd);
+}
+
+/**
+ * vb_max_request() - the largest request a claimed device may be sent
+ * @vd: from vb_attach()
+ *
+ * Return: %VB_REQ_BYTES when it may bounce, SIZE_MAX otherwise.
+ */
+size_t vb_max_request(struct vb_dev *vd)
+{
+	return vb_request_bound(vd);
 }
 #endif

@@ -48,11 +48,14 @@ static int vb_stats_show(struct seq_file *m, void *v)
 	 */
 	for (i = 0; i < VB_NR_CLASSES; i++)
 		hiwater += vd->cls[i].hiwater << vd->cls[i].shift;
-	seq_printf(m, "in_use %lu\npool_bytes %zu\npool_min %zu\npool_max %zu\npool_peak_bytes %zu\n",
-		   vb_pool_in_use(vd), vd->pool_bytes, vd->pool_min,
+	/* Signed: an unmap counted twice must show as -1, not as 2^64 - 1. */
+	seq_printf(m, "in_use %ld\npool_bytes %zu\npool_min %zu\npool_max %zu\npool_peak_bytes %zu\n",
+		   (long)vb_pool_in_use(vd), vd->pool_bytes, vd->pool_min,
 		   READ_ONCE(vd->pool_max), vd->pool_peak);
 	seq_printf(m, "hiwater_bytes %lu\ngrows %lu\nshrinks %lu\ngrow_failures %lu\n",
 		   hiwater, vd->grows, vd->shrinks, vd->grow_failures);
+	seq_printf(m, "recarves %lu\nreserve_bytes %zu\nbuilders %u\nscarce %d\n",
+		   vd->recarves, vd->reserve, vd->builders, !!READ_ONCE(vd->scarce));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vb_stats);

@@ -98,18 +98,29 @@ void vb_decide(enum vb_mode mode, const struct vb_policy_in *in,
 const char *vb_mode_name(enum vb_mode mode);
 const char *vb_backend_name(enum vb_backend backend);
 
-/* Size classes: 512 B << i, i = 0 .. VB_NR_CLASSES - 1 (512 B .. 4 MiB). */
+/*
+ * Size classes: 512 B << i, i = 0 .. VB_NR_CLASSES - 1 (512 B .. 256 KiB).
+ * The largest slot is one chunk, swiotlb's segment size: no mapping ever
+ * needs memory of a higher order than a chunk, and a chunk of any class
+ * can be carved again into any other (vb_recarve()).
+ */
 #define VB_MIN_SHIFT		9
-#define VB_NR_CLASSES		14
+#define VB_NR_CLASSES		10
 #define VB_MAX_SHIFT		(VB_MIN_SHIFT + VB_NR_CLASSES - 1)
-/* A chunk is at least this big; bigger classes get one slot per chunk. */
+/* Every chunk is this big (256 KiB), whatever its class. */
 #define VB_CHUNK_SHIFT		18
+#define VB_CHUNK_BYTES		BIT(VB_CHUNK_SHIFT)
+/*
+ * The largest request a driver is told it may send (virtio-blk's
+ * max_hw_sectors, virtio_bounce_max_request()): the block layer's default
+ * cap, BLK_DEF_MAX_SECTORS_CAP (1280 KiB), which a device's io_opt could
+ * otherwise raise without bound.
+ */
+#define VB_REQ_BYTES		(2560UL * 512)
 /* Granule of the dma address -> chunk lookup (every chunk is a multiple). */
 #define VB_GRANULE_SHIFT	VB_CHUNK_SHIFT
 /* Classes above this bypass the per-CPU caches (the copy dominates). */
 #define VB_CACHE_MAX_SHIFT	15
-/* Chunks of the top class a pool that cannot grow atomically starts with. */
-#define VB_TOP_CHUNKS		8
 /* Slots per magazine, at most. */
 #define VB_MAG_SIZE		32
 /* Lines of the direct-mapped dma -> chunk cache in front of the xarray. */
@@ -326,19 +337,31 @@ enum vb_parent {
  * @pool_lo: lowest device address of any chunk made so far
  * @pool_hi: end of the highest chunk made so far (never shrinks)
  * @pool_bytes: bytes in the pool
- * @pool_min: the pool never shrinks below this
+ * @pool_min: the pool never shrinks below this: pool= or @reserve,
+ *	whichever is larger
+ * @reserve: the progress reserve: vb_footprint(@builders) bytes, built
+ *	when the device is claimed and never released while it is
  * @pool_max: the pool never grows above this
  * @pool_peak: the largest @pool_bytes has been, raised with it when a
  *	chunk's bytes are reserved (so it may count a grow that then failed);
  *	never below @pool_bytes, and above @pool_max only if max was lowered
  * @max_shift: largest class usable on this device
+ * @builders: requests that may be mapped at once on this device (one per
+ *	CPU: a driver maps a request under its virtqueue's lock)
+ * @scarce: jiffies when a map last found its class dry with the pool
+ *	full or unable to grow (0: never, or long enough ago): per-CPU
+ *	caching is off meanwhile (frees go straight to their chunk, a refill
+ *	takes one slot); the idle scan turns it back on one interval later
  * @grows: chunks added
  * @shrinks: chunks released
+ * @recarves: idle chunks carved again for another class
  * @grow_failures: chunk allocations or translations that failed
  * @grow_fail_at: jiffies of the last failure (0: none); the worker waits
  *	a little after one before asking the backend again
  * @grow_work: grows the classes in @grow_want in process context
  * @grow_want: bitmap of classes that ran low
+ * @starved: bitmap of classes in which a map failed: the worker gets them
+ *	a chunk even if the failed request has given its slots back by then
  * @shrink_work: periodic release of idle chunks
  * @shrink_interval: jiffies between two runs of @shrink_work, 0: never
  * @dbg: debugfs directory
@@ -371,15 +394,20 @@ struct vb_dev {
 	dma_addr_t pool_hi;
 	size_t pool_bytes;
 	size_t pool_min;
+	size_t reserve;
 	size_t pool_max;
 	size_t pool_peak;
 	unsigned int max_shift;
+	unsigned int builders;
+	unsigned long scarce;
 	unsigned long grows;
 	unsigned long shrinks;
+	unsigned long recarves;
 	unsigned long grow_failures;
 	unsigned long grow_fail_at;
 	struct work_struct grow_work;
 	unsigned long grow_want;
+	unsigned long starved;
 	struct delayed_work shrink_work;
 	unsigned long shrink_interval;
 	struct dentry *dbg;
@@ -495,15 +523,20 @@ static inline bool vb_draining(const struct vb_dev *vd)
 	return !READ_ONCE(vd->owner);
 }
 
-/* Is the pool filled at attach (else it grows on first use)? */
+/*
+ * Is the pool filled at attach?  Every device that may bounce has a
+ * progress reserve (vb_dev_new()); only one whose maps never reach us
+ * (dma_ops_bypass with a mask that covers all memory) has none.
+ */
 static inline bool vb_pool_prefilled(const struct vb_dev *vd)
 {
-	return !vd->be->atomic_grow || !vd->d.direct_ok;
+	return vd->reserve;
 }
 
 /* Pool (virtio_bounce_pool.c) */
 int vb_pool_init(struct vb_dev *vd);
 void vb_pool_destroy(struct vb_dev *vd);
+void vb_pool_quiesce(struct vb_dev *vd);
 int vb_size_class(struct vb_dev *vd, size_t size);
 struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
 			      bool may_grow);
@@ -511,9 +544,9 @@ void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot);
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp);
 unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep,
 			bool overshoot);
-size_t vb_footprint(unsigned int max_shift);
-unsigned int vb_max_shift(unsigned int be_max_shift, size_t pool_max);
-unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls);
+size_t vb_footprint(unsigned int builders);
+unsigned int vb_builders(void);
+bool vb_recarve(struct vb_dev *vd, unsigned int cls);
 void vb_flush_caches(struct vb_dev *vd);
 unsigned long vb_pool_in_use(struct vb_dev *vd);
 
@@ -559,10 +592,11 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 }
 
 /* Setup (virtio_bounce.c) */
+int vb_parse_size(const char *str, char **end, unsigned long long *val);
 int vb_parse_options(char *str, struct vb_config *cfg);
 const struct vb_rule *vb_rule_for(const struct vb_config *cfg, u32 virtio_id,
 				  const char *dma_dev);
-int vb_check_max(size_t pool_min, size_t pool_max, unsigned int max_shift);
+int vb_check_max(size_t pool_min, size_t pool_max, size_t floor);
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
 			     const struct vb_config *cfg);

@@ -17,6 +17,8 @@
 #include <linux/dma-direct.h>
 #include <linux/highmem.h>
 #include <linux/indirect_call_wrapper.h>
+#include <linux/kmsan.h>
+#include <linux/kmsan-checks.h>
 #include <linux/scatterlist.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
@@ -148,6 +150,9 @@ static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
 /* Copy between a caller's buffer (which may be highmem) and a slot. */
 static void vb_copy(phys_addr_t orig, void *slot, size_t size, bool to_slot)
 {
+	/* The device wrote the slot behind KMSAN's back (swiotlb_bounce()). */
+	if (!to_slot)
+		kmsan_unpoison_memory(slot, size);
 	if (!IS_ENABLED(CONFIG_HIGHMEM) || !PageHighMem(pfn_to_page(PHYS_PFN(orig)))) {
 		if (to_slot)
 			memcpy(slot, phys_to_virt(orig), size);
@@ -174,19 +179,29 @@ static void vb_copy(phys_addr_t orig, void *slot, size_t size, bool to_slot)
 /* ---- dma_map_ops -------------------------------------------------------- */
 
 /*
- * Once per device (again after max is changed): what ran out, and the
- * knob that gives it more.  The driver sees DMA_MAPPING_ERROR and
- * retries (virtio-blk requeues the request); each miss is counted.
+ * Once per device (again after max is changed): what ran out, and why.
+ * The driver sees DMA_MAPPING_ERROR and retries (virtio-blk requeues the
+ * request), and the reserve serves it once other requests complete;
+ * each miss is counted.  Only a pool at its max= is helped by a larger
+ * one: when the page allocator had no chunk, say that instead.
  */
 static void vb_warn_exhausted(struct vb_dev *vd, size_t size)
 {
 	size_t max = READ_ONCE(vd->pool_max);
 	size_t more = min_t(size_t, 2 * max, SZ_1G);
+	size_t bytes = READ_ONCE(vd->pool_bytes);
 
-	dev_warn(vd->dev,
-		 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes; the driver will retry, misses are counted in failures. To give it more, boot with virtio_bounce=...,max=%zuK or above, or write that to /sys/bus/virtio/devices/%s/virtio_bounce/max\n",
-		 vd->name, READ_ONCE(vd->pool_bytes) >> 10, max >> 10, size,
-		 more >> 10, vd->name);
+	if (bytes + VB_CHUNK_BYTES <= max)
+		dev_warn(vd->dev,
+			 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes: no %luK chunk could be allocated (memory short or fragmented; %lu failed grows), a larger max= would not help; the driver will retry and the %zuK reserve serves it once other requests complete, misses are counted in failures\n",
+			 vd->name, bytes >> 10, max >> 10, size,
+			 VB_CHUNK_BYTES >> 10, READ_ONCE(vd->grow_failures),
+			 vd->reserve >> 10);
+	else
+		dev_warn(vd->dev,
+			 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes; the driver will retry, misses are counted in failures. To give it more, boot with virtio_bounce=...,max=%zuK or above, or write that to /sys/bus/virtio/devices/%s/virtio_bounce/max\n",
+			 vd->name, bytes >> 10, max >> 10, size,
+			 more >> 10, vd->name);
 }
 
 static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
@@ -196,7 +211,7 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	unsigned int offset = phys & align;
 	struct vb_slot *s;
 	dma_addr_t dma;
-	int cls, c;
+	int cls;
 
 	cls = vb_size_class(vd, max_t(size_t, offset + size, align + 1));
 	if (cls < 0) {
@@ -210,10 +225,12 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 					    1U << (vd->max_shift - 10));
 		return DMA_MAPPING_ERROR;
 	}
+	/*
+	 * No borrowing from a larger class: a slot is at most twice its
+	 * mapping, which the progress reserve counts on (vb_footprint()).
+	 * A dry class grows, or the grow worker carves it an idle chunk.
+	 */
 	s = vb_slot_alloc(vd, cls, true);
-	/* A dry class borrows a free slot of a larger one (aligned as well). */
-	for (c = cls + 1; unlikely(!s) && VB_MIN_SHIFT + c <= vd->max_shift; c++)
-		s = vb_slot_alloc(vd, c, false);
 	if (unlikely(!s) && vd->be->fallback) {
 		dma = vb_fallback(vd, phys, size, dir, attrs);
 		if (dma != DMA_MAPPING_ERROR)
@@ -725,8 +742,11 @@ static dma_addr_t vb_vmap_map_page(union virtio_map map, struct page *page,
 				   enum dma_data_direction dir,
 				   unsigned long attrs)
 {
-	return vb_map_phys(map.bounce, page_to_phys(page) + offset, size, dir,
-			   attrs);
+	phys_addr_t phys = page_to_phys(page) + offset;
+
+	/* What dma_map_phys() does for every mapping, the DMA API's hook. */
+	kmsan_handle_dma(phys, size, dir);
+	return vb_map_phys(map.bounce, phys, size, dir, attrs);
 }
 
 static void vb_vmap_unmap_page(union virtio_map map, dma_addr_t dma,

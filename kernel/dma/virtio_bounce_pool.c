@@ -112,63 +112,64 @@ int vb_size_class(struct vb_dev *vd, size_t size)
 	return shift - VB_MIN_SHIFT;
 }
 
-static unsigned int chunk_order(unsigned int cls_shift)
+/* Every chunk is VB_CHUNK_BYTES, whatever its class: one page order. */
+static unsigned int chunk_order(void)
 {
-	return max_t(unsigned int, cls_shift, VB_CHUNK_SHIFT) - PAGE_SHIFT;
+	return VB_CHUNK_SHIFT - PAGE_SHIFT;
 }
 
 /*
- * Forward progress.  A driver cannot complete a request unless all of its
- * mappings succeed at once (virtio-blk: header, data segments, status and
- * the indirect table, each its own map), and one that fails gives back
- * what it had and retries.  So the pool must be able to hold one request
- * of the largest size a driver sends, with nothing else mapped: then
- * reclaim (idle chunks of any class released, per-CPU caches flushed) can
- * always reshape the pool for it.  A request of R bytes in N mappings puts
- * each mapping in the smallest class that holds it (at most twice its
- * size, at least 512 B): at most 2R + 512 N bytes of slots, plus one
- * partly used chunk per class.  R is the block layer's default request
- * (max_sectors_kb, BLK_DEF_MAX_SECTORS_CAP: 1280 KiB) plus a page for the
- * header, status and indirect table; N is 256 (QEMU's seg_max is 254).
+ * Forward progress (docs/design.md, "Forward progress").  A driver cannot
+ * complete a request unless all of its mappings succeed at once
+ * (virtio-blk: header, data segments, status and the indirect table,
+ * each its own map); one that fails gives back what it had and retries.
+ * So the pool must hold every request that may be being mapped at the
+ * same time, with nothing else mapped, from memory it already has:
+ *
+ *  - a request carries at most R = VB_REQ_BYTES of data: virtio-blk is
+ *    told so (virtio_bounce_max_request()), whatever io_opt the device
+ *    advertises; every data segment is at least 512 B (the block layer's
+ *    DMA alignment), so there are at most R / 512 of them, and a slot is
+ *    at most twice its mapping: 2R bytes of data slots;
+ *  - the indirect table has 16 B per segment plus header and status, at
+ *    most 2 (R / 32 + 32) bytes of slot; header and status one 512 B
+ *    slot each.  Per request: 2R + R / 16 + 1088 bytes of slots;
+ *  - a driver maps a request under its virtqueue's lock, so at most one
+ *    request per CPU is being mapped at once: nr_cpu_ids builders;
+ *  - every class may hold one partly used chunk: VB_NR_CLASSES chunks.
+ *
+ * Chunks are all VB_CHUNK_BYTES and an idle chunk is carved again for a
+ * class that runs dry (vb_recarve()), so what the classes need adds up;
+ * no chunk has to be allocated.  While the pool is short (vd->scarce) the
+ * per-CPU caches hoard nothing, so their magazines add no slack.
  */
-#define VB_REQ_BYTES	(2560 * 512 + 4096)
-#define VB_REQ_MAPS	256
+#define VB_REQ_SLOT_BYTES	(2 * VB_REQ_BYTES + VB_REQ_BYTES / 16 + 1088)
 
 /**
- * vb_footprint() - pool bytes one largest request may need
- * @max_shift: largest slot (log2 bytes) in use
+ * vb_footprint() - the progress reserve: pool bytes that always serve
+ *	@builders largest requests mapped at once
+ * @builders: requests being mapped at the same time
  *
- * Return: 2R + 512 N plus one chunk of every class up to @max_shift.
+ * Return: @builders * (2R + R/16 + 1088) + VB_NR_CLASSES chunks, rounded
+ * up to whole chunks.
  */
-size_t vb_footprint(unsigned int max_shift)
+size_t vb_footprint(unsigned int builders)
 {
-	size_t bytes = 2 * VB_REQ_BYTES + VB_REQ_MAPS * (1U << VB_MIN_SHIFT);
-	unsigned int shift;
+	size_t bytes = (size_t)builders * VB_REQ_SLOT_BYTES +
+		       VB_NR_CLASSES * VB_CHUNK_BYTES;
 
-	for (shift = VB_MIN_SHIFT; shift <= max_shift; shift++)
-		bytes += PAGE_SIZE << chunk_order(shift);
-	return bytes;
+	return round_up(bytes, VB_CHUNK_BYTES);
 }
 
 /**
- * vb_max_shift() - largest slot a pool of at most @pool_max bytes offers
- * @be_max_shift: the backend's limit
- * @pool_max: max= of the device
+ * vb_builders() - requests that may be mapped at once on one device
  *
- * The largest class whose footprint still fits @pool_max, and never less
- * than a chunk (256 KiB, swiotlb's segment size): the parser refuses a
- * max= below vb_footprint(%VB_CHUNK_SHIFT).  What the device is told it
- * may map (dma_max_mapping_size()) follows from it.
- *
- * Return: log2 of the largest slot.
+ * Return: nr_cpu_ids: a driver maps a request with its virtqueue's lock
+ * held, so one per CPU.
  */
-unsigned int vb_max_shift(unsigned int be_max_shift, size_t pool_max)
+unsigned int vb_builders(void)
 {
-	unsigned int shift = min_t(unsigned int, be_max_shift, VB_MAX_SHIFT);
-
-	while (shift > VB_CHUNK_SHIFT && vb_footprint(shift) > pool_max)
-		shift--;
-	return shift;
+	return nr_cpu_ids;
 }
 
 static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
@@ -179,7 +180,10 @@ static gfp_t vb_chunk_gfp(struct vb_dev *vd, gfp_t gfp)
 	if (!vd->be->any_zone && IS_ENABLED(CONFIG_ZONE_DMA32) &&
 	    mask <= DMA_BIT_MASK(32))
 		gfp |= GFP_DMA32;
-	return gfp | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY;
+	/* Only the reserve, built at attach, asks the allocator to try hard. */
+	if (!(gfp & __GFP_RETRY_MAYFAIL))
+		gfp |= __GFP_NORETRY;
+	return gfp | __GFP_ZERO | __GFP_NOWARN;
 }
 
 static void vb_chunk_free_mem(struct vb_chunk *c)
@@ -187,14 +191,14 @@ static void vb_chunk_free_mem(struct vb_chunk *c)
 	if (c->vaddr)
 		free_pages((unsigned long)c->vaddr, c->order);
 	bitmap_free(c->free);
-	kfree(c);
+	kvfree(c);
 }
 
 /* Memory and metadata of a chunk of class @k, not yet translated. */
 static struct vb_chunk *vb_chunk_alloc(struct vb_dev *vd, struct vb_class *k,
 				       gfp_t gfp)
 {
-	unsigned int order = chunk_order(k->shift);
+	unsigned int order = chunk_order();
 	struct vb_chunk *c;
 	struct page *page;
 	unsigned int i;
@@ -338,7 +342,7 @@ static int vb_grow_failed(struct vb_dev *vd, struct vb_class *k, size_t bytes,
 int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 {
 	struct vb_class *k = &vd->cls[cls];
-	size_t bytes = PAGE_SIZE << chunk_order(k->shift);
+	size_t bytes = PAGE_SIZE << chunk_order();
 	struct vb_chunk *c;
 	unsigned long flags;
 	int err;
@@ -461,11 +465,22 @@ static void vb_empty_cpu(struct vb_dev *vd, struct vb_pcpu *p)
 	}
 }
 
+/*
+ * A chunk allocation failed a moment ago: do not ask the page allocator
+ * again on every map (the map path) or every run (the worker).
+ */
+static bool vb_grow_backoff(struct vb_dev *vd)
+{
+	unsigned long at = READ_ONCE(vd->grow_fail_at);
+
+	return at && time_before(jiffies, at + HZ / 10);
+}
+
 /* Ask the grow worker for more of class @cls. */
 static void vb_want_grow(struct vb_dev *vd, unsigned int cls)
 {
 	if (!test_and_set_bit(cls, &vd->grow_want))
-		queue_work(system_unbound_wq, &vd->grow_work);
+		queue_work(system_dfl_wq, &vd->grow_work);
 }
 
 /* Slow path of an uncached class: one slot straight from the chunks. */
@@ -503,7 +518,9 @@ static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
 		trace_virtio_bounce_cache(vd->name, 1U << k->shift, full->n,
 					  true);
 	} else {
-		unsigned int n = vb_carve(k, pc->loaded, k->mag_cap);
+		/* Short of slots: take one, leave the rest to other CPUs. */
+		unsigned int n = vb_carve(k, pc->loaded,
+					  READ_ONCE(vd->scarce) ? 1 : k->mag_cap);
 
 		vb_note_out(k, n);
 		trace_virtio_bounce_cache(vd->name, 1U << k->shift, n, true);
@@ -570,11 +587,24 @@ struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
 		if (likely(s))
 			return s;
 		if (tries || !may_grow || !vd->be->atomic_grow ||
-		    vb_grow(vd, cls, GFP_ATOMIC))
+		    vb_grow_backoff(vd) || vb_grow(vd, cls, GFP_ATOMIC))
 			break;
 	}
-	if (may_grow)
+	if (may_grow) {
+		size_t bytes = READ_ONCE(vd->pool_bytes);
+
+		/* It cannot grow now: hoard nothing per CPU (vb_footprint()). */
+		if (vb_grow_backoff(vd) ||
+		    bytes + VB_CHUNK_BYTES > READ_ONCE(vd->pool_max))
+			WRITE_ONCE(vd->scarce, jiffies ?: 1);
+		/*
+		 * The driver gives back what it mapped and retries, likely
+		 * before the worker runs: it must not find the class full
+		 * again and do nothing.
+		 */
+		set_bit(cls, &vd->starved);
 		vb_want_grow(vd, cls);
+	}
 	return NULL;
 }
 
@@ -641,7 +671,7 @@ void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot)
 	struct vb_class *k = slot->chunk->cls;
 	unsigned long flags;
 
-	if (k->mag_cap) {
+	if (k->mag_cap && likely(!READ_ONCE(vd->scarce))) {
 		vb_cache_put(vd, k, slot);
 		return;
 	}
@@ -804,26 +834,148 @@ void vb_flush_caches(struct vb_dev *vd)
 	vb_drain_depots(vd);
 }
 
-/**
- * vb_reclaim() - make room for one chunk of @cls when the pool is full
- * @vd: the device
- * @cls: the starved class
- *
- * Empties every CPU's cache and the depots, then releases just enough
- * idle chunks of the other classes for one chunk of @cls.  Process
- * context.
- *
- * Return: chunks released.
+/*
+ * Take an idle chunk (no slot out) away from a class other than @not,
+ * trying the classes with the most chunks first.  Its slots are free in
+ * its bitmap, so no map or cache can reach it once it is off the class's
+ * list.  NULL when every chunk has a slot out.
  */
-unsigned long vb_reclaim(struct vb_dev *vd, unsigned int cls)
+static struct vb_chunk *vb_take_idle(struct vb_dev *vd, unsigned int not)
 {
-	size_t need = PAGE_SIZE << chunk_order(vd->cls[cls].shift);
-	size_t max = READ_ONCE(vd->pool_max);	/* vb_set_max() */
+	unsigned int order[VB_NR_CLASSES], n = 0, i, j;
+	unsigned long flags;
+	struct vb_chunk *c;
 
-	vb_flush_caches(vd);
-	return vb_shrink(vd, max > need ? max - need : 0, cls, true);
+	/* Ten classes: an insertion sort by a snapshot of their sizes. */
+	for (i = 0; i < VB_NR_CLASSES; i++) {
+		if (i == not || !READ_ONCE(vd->cls[i].nr_chunks))
+			continue;
+		for (j = n++; j && READ_ONCE(vd->cls[order[j - 1]].nr_chunks) <
+				   READ_ONCE(vd->cls[i].nr_chunks); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (i = 0; i < n; i++) {
+		struct vb_class *k = &vd->cls[order[i]];
+
+		spin_lock_irqsave(&k->lock, flags);
+		vb_drain_depot(k);
+		list_for_each_entry(c, &k->partial, node) {
+			if (c->nr_free == c->nr_slots) {
+				list_del_init(&c->node);
+				k->nr_chunks--;
+				spin_unlock_irqrestore(&k->lock, flags);
+				return c;
+			}
+		}
+		spin_unlock_irqrestore(&k->lock, flags);
+	}
+	return NULL;
 }
 
+/* Give @c back to its class: vb_recarve() could not use it. */
+static void vb_untake(struct vb_chunk *c)
+{
+	struct vb_class *k = c->cls;
+	unsigned long flags;
+
+	spin_lock_irqsave(&k->lock, flags);
+	list_add_tail(&c->node, &k->partial);
+	k->nr_chunks++;
+	spin_unlock_irqrestore(&k->lock, flags);
+}
+
+/**
+ * vb_recarve() - carve an idle chunk of another class into class @cls
+ * @vd: the device
+ * @cls: the class that ran dry
+ *
+ * The chunk keeps its memory and its device address (no page
+ * allocation, no backend call: no Xen exchange, no IOMMU mapping); only
+ * its slot table is made anew, for @cls, and takes its place in the
+ * lookup.  This is what makes the progress reserve enough on its own
+ * (vb_footprint()): the classes share one set of chunks.  Process
+ * context.
+ *
+ * Return: true when @cls got a chunk.
+ */
+bool vb_recarve(struct vb_dev *vd, unsigned int cls)
+{
+	struct vb_class *k = &vd->cls[cls];
+	unsigned long g, flags;
+	struct vb_chunk *c, *n;
+	unsigned int i;
+
+	c = vb_take_idle(vd, cls);
+	if (!c)
+		return false;
+	/* Order <= 3 for the slot table (kvzalloc: never a high order). */
+	n = kvzalloc(struct_size(n, slots, k->slots_per_chunk), GFP_KERNEL);
+	if (n)
+		n->free = bitmap_zalloc(k->slots_per_chunk, GFP_KERNEL);
+	if (!n || !n->free) {
+		if (n)
+			kvfree(n);
+		vb_untake(c);
+		return false;
+	}
+	n->cls = k;
+	n->vaddr = c->vaddr;
+	n->phys = c->phys;
+	n->dma = c->dma;
+	n->order = c->order;
+	n->nr_slots = k->slots_per_chunk;
+	n->nr_free = n->nr_slots;
+	bitmap_fill(n->free, n->nr_slots);
+	for (i = 0; i < n->nr_slots; i++) {
+		n->slots[i].chunk = n;
+		n->slots[i].idx = i;
+	}
+
+	/* The lookup finds @n from here on; replacing allocates nothing. */
+	g = n->dma >> VB_GRANULE_SHIFT;
+	xa_lock_irqsave(&vd->chunks, flags);
+	__xa_store(&vd->chunks, g, n, GFP_ATOMIC);
+	if (rcu_access_pointer(vd->hot[g % VB_HOT_LINES]) == c)
+		rcu_assign_pointer(vd->hot[g % VB_HOT_LINES], n);
+	xa_unlock_irqrestore(&vd->chunks, flags);
+
+	spin_lock_irqsave(&vd->grow_lock, flags);
+	list_replace(&c->all, &n->all);
+	vd->recarves++;
+	spin_unlock_irqrestore(&vd->grow_lock, flags);
+
+	spin_lock_irqsave(&k->lock, flags);
+	list_add(&n->node, &k->partial);
+	k->nr_chunks++;
+	spin_unlock_irqrestore(&k->lock, flags);
+
+	/* A lookup of a stale address may still read the old table. */
+	synchronize_rcu();
+	c->vaddr = NULL;	/* the pages are @n's now */
+	vb_chunk_free_mem(c);
+	return true;
+}
+
+/* Has class @k no free slot outside the per-CPU caches? */
+static bool vb_class_low(struct vb_class *k)
+{
+	unsigned long flags;
+	bool low;
+
+	spin_lock_irqsave(&k->lock, flags);
+	low = !k->depot && list_empty(&k->partial);
+	spin_unlock_irqrestore(&k->lock, flags);
+	return low;
+}
+
+/*
+ * A class ran dry.  Growing is the fast way out, but only an
+ * optimisation: when the pool is at its max or the page allocator has no
+ * chunk, the slots other CPUs hoard are freed and an idle chunk of
+ * another class is carved for this one.  Progress never waits for an
+ * allocation.
+ */
 static void vb_grow_worker(struct work_struct *w)
 {
 	struct vb_dev *vd = container_of(w, struct vb_dev, grow_work);
@@ -831,31 +983,19 @@ static void vb_grow_worker(struct work_struct *w)
 
 	for (i = 0; i < VB_NR_CLASSES; i++) {
 		struct vb_class *k = &vd->cls[i];
-		unsigned long flags;
-		bool low;
-		int err;
+		bool starved;
 
 		if (!test_and_clear_bit(i, &vd->grow_want))
 			continue;
-		/* The map path may have grown the class in the meantime. */
-		spin_lock_irqsave(&k->lock, flags);
-		low = !k->depot && list_empty(&k->partial);
-		spin_unlock_irqrestore(&k->lock, flags);
-		if (!low)
+		starved = test_and_clear_bit(i, &vd->starved);
+		/* Only running low: the map path may have grown it since. */
+		if (!starved && !vb_class_low(k))
 			continue;
-		/* After a failed chunk, wait a little before the next try. */
-		if (vd->grow_fail_at &&
-		    time_before(jiffies, vd->grow_fail_at + HZ / 10))
-			err = -EAGAIN;
-		else
-			err = vb_grow(vd, i, GFP_KERNEL);
-		if (err == -ENOSPC) {
-			if (vb_reclaim(vd, i))
-				vb_grow(vd, i, GFP_KERNEL);
-		} else if (err) {
-			/* No new chunk: at least free what other CPUs hoard. */
-			vb_flush_caches(vd);
-		}
+		if (!vb_grow_backoff(vd) && !vb_grow(vd, i, GFP_KERNEL))
+			continue;
+		vb_flush_caches(vd);
+		if (starved || vb_class_low(k))
+			vb_recarve(vd, i);
 	}
 }
 
@@ -864,8 +1004,16 @@ static void vb_shrink_worker(struct work_struct *w)
 	struct vb_dev *vd = container_of(to_delayed_work(w), struct vb_dev,
 					 shrink_work);
 
+	/* Above a lowered max (vb_set_max()): what CPUs hoard may go too. */
+	if (READ_ONCE(vd->pool_bytes) > READ_ONCE(vd->pool_max))
+		vb_flush_caches(vd);
 	vb_shrink(vd, vd->pool_min, -1, false);
-	schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
+	/* Caching comes back once no map has found its class dry for a while. */
+	if (READ_ONCE(vd->scarce) &&
+	    time_after(jiffies, READ_ONCE(vd->scarce) + vd->shrink_interval))
+		WRITE_ONCE(vd->scarce, 0);
+	if (vd->shrink_interval)
+		queue_delayed_work(system_dfl_wq, &vd->shrink_work, vd->shrink_interval);
 }
 
 /* CPU hotplug: a dead CPU's magazines would hoard their slots for good. */
@@ -918,7 +1066,7 @@ static void vb_init_classes(struct vb_dev *vd)
 		INIT_LIST_HEAD(&k->partial);
 		k->idx = i;
 		k->shift = VB_MIN_SHIFT + i;
-		k->slots_per_chunk = 1U << (chunk_order(k->shift) + PAGE_SHIFT -
+		k->slots_per_chunk = 1U << (chunk_order() + PAGE_SHIFT -
 					    k->shift);
 		k->mag_cap = k->shift <= VB_CACHE_MAX_SHIFT ?
 			     min(VB_MAG_SIZE, k->slots_per_chunk) : 0;
@@ -960,50 +1108,43 @@ static int vb_init_pcpu(struct vb_dev *vd)
 	return 0;
 }
 
+/* Failed chunks in a row after which the initial pool is left short. */
+#define VB_PREFILL_MISSES	8
+
 /* The initial chunks: see vb_pool_init(). */
 static void vb_prefill(struct vb_dev *vd)
 {
-	bool atomic = vd->be->atomic_grow;
+	const gfp_t gfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL;
 	unsigned int top = vd->max_shift - VB_MIN_SHIFT;
-	size_t bytes;
-	unsigned int i;
+	unsigned int i, misses = 0;
 
-	for (i = 0; i < VB_NR_CLASSES; i++) {
-		unsigned int shift = VB_MIN_SHIFT + i;
-
-		bytes = PAGE_SIZE << chunk_order(shift);
-		if (shift > vd->max_shift || (atomic && shift > VB_CHUNK_SHIFT) ||
-		    vd->pool_bytes + bytes > (atomic ? vd->pool_min : vd->pool_max))
-			break;
-		vb_grow(vd, i, GFP_KERNEL);
-	}
-	if (atomic)
-		return;
+	/* A chunk for every class, then the rest of the reserve and pool=. */
+	for (i = 0; i <= top; i++)
+		if (vd->pool_bytes + VB_CHUNK_BYTES <= vd->pool_min)
+			vb_grow(vd, i, gfp);
 	/*
-	 * Room for one largest request (1.25 MiB) in the top class, and the
-	 * rest of pool= there too (smaller classes borrow).
+	 * The rest in the top class (vb_recarve() reshapes it), through a
+	 * few failed chunks in a row: a Xen exchange may fail now and then.
 	 */
-	bytes = PAGE_SIZE << chunk_order(vd->max_shift);
-	while ((vd->cls[top].nr_chunks < VB_TOP_CHUNKS ||
-		vd->pool_bytes + bytes <= vd->pool_min) &&
-	       vd->pool_bytes + bytes <= vd->pool_max &&
-	       !vb_grow(vd, top, GFP_KERNEL))
-		;
-	/* The idle scan never takes the pool below what was built. */
-	vd->pool_min = max(vd->pool_min, vd->pool_bytes);
+	while (vd->pool_bytes + VB_CHUNK_BYTES <= vd->pool_min &&
+	       misses < VB_PREFILL_MISSES) {
+		int err = vb_grow(vd, top, gfp);
+
+		if (err == -ENOSPC)
+			break;
+		misses = err ? misses + 1 : 0;
+	}
 }
 
 /**
  * vb_pool_init() - set up classes and caches, and the initial pool
- * @vd: the device, with @be, @pool_min, @pool_max and @max_shift set
+ * @vd: the device, with @be, @pool_min, @reserve, @pool_max and
+ *	@max_shift set
  *
- * The initial pool gives each class up to 256 KiB one chunk, as long as
- * pool_min allows; larger classes are grown on first use.  A backend that
- * cannot grow in the map path (Xen) gets one chunk of every usable class
- * within pool_max, and its top class room for a whole request, so that no
- * class is left without a chunk if a later exchange fails.  A device on the
- * 1:1 path whose backend can grow atomically starts empty: most of its
- * maps never touch the pool.
+ * Every device that may bounce gets its whole progress reserve here, in
+ * process context, with allocations allowed to try hard: one chunk per
+ * class, the rest in the top class; growth past it is an optimisation.
+ * A device whose maps never reach us (dma_ops_bypass) has no pool.
  *
  * Return: 0 or -ENOMEM.  A failing backend is not an error here: the
  * caller checks vd->pool_bytes.
@@ -1027,8 +1168,28 @@ int vb_pool_init(struct vb_dev *vd)
 	if (vb_pool_prefilled(vd))
 		vb_prefill(vd);
 	if (vd->shrink_interval)
-		schedule_delayed_work(&vd->shrink_work, vd->shrink_interval);
+		queue_delayed_work(system_dfl_wq, &vd->shrink_work, vd->shrink_interval);
 	return 0;
+}
+
+/**
+ * vb_pool_quiesce() - stop everything of the pool that runs on its own
+ * @vd: the device
+ *
+ * The grow and shrink workers (the shrink worker re-arms itself) and the
+ * CPU hotplug callback: after this nothing but a map or unmap touches the
+ * pool.  For a pool that is about to be destroyed, and for one that is
+ * leaked with mappings live (7.3 vb_detach()).  Process context; may run
+ * twice.
+ */
+void vb_pool_quiesce(struct vb_dev *vd)
+{
+	cancel_work_sync(&vd->grow_work);
+	cancel_delayed_work_sync(&vd->shrink_work);
+	if (!hlist_unhashed(&vd->cpuhp)) {
+		cpuhp_state_remove_instance_nocalls(vb_cpuhp_state, &vd->cpuhp);
+		INIT_HLIST_NODE(&vd->cpuhp);
+	}
 }
 
 /**
@@ -1040,12 +1201,7 @@ void vb_pool_destroy(struct vb_dev *vd)
 	unsigned int i;
 	int cpu;
 
-	cancel_work_sync(&vd->grow_work);
-	cancel_delayed_work_sync(&vd->shrink_work);
-	if (!hlist_unhashed(&vd->cpuhp)) {
-		cpuhp_state_remove_instance_nocalls(vb_cpuhp_state, &vd->cpuhp);
-		INIT_HLIST_NODE(&vd->cpuhp);	/* destroy may run twice */
-	}
+	vb_pool_quiesce(vd);
 	if (vd->pcpu) {
 		vb_flush_caches(vd);
 		for_each_possible_cpu(cpu) {

@@ -83,12 +83,13 @@ void vb_forget(unsigned int index)
  * @vd: the device
  * @pool_max: the new limit, in bytes
  *
- * Validated as virtio_bounce=max= is, and never below the smallest pool
- * that holds one request of @vd->max_shift: the device's max_mapping_size
- * was promised to its driver at probe and stays true.  A higher limit
- * lets the pool grow again at once; a lower one releases idle chunks now
- * (down to pool_min, as the idle scan does) and the pool does not grow
- * until it is below the limit.  Process context.
+ * Validated as virtio_bounce=max= is, and never below the device's
+ * progress reserve (vb_footprint()): what its driver was promised at
+ * probe (max_mapping_size, the largest request) stays true.  A higher limit
+ * lets the pool grow again at once; a lower one has the shrink worker
+ * release idle chunks at once (down to pool_min, as the idle scan does)
+ * and the pool does not grow until it is below the limit.  Process
+ * context.
  *
  * Return: 0, or -EINVAL with nothing changed.
  */
@@ -97,7 +98,7 @@ int vb_set_max(struct vb_dev *vd, size_t pool_max)
 	unsigned long flags;
 	size_t old;
 
-	if (vb_check_max(vd->pool_min, pool_max, vd->max_shift))
+	if (vb_check_max(vd->pool_min, pool_max, vd->reserve))
 		return -EINVAL;
 	spin_lock_irqsave(&vd->grow_lock, flags);
 	old = vd->pool_max;
@@ -108,10 +109,13 @@ int vb_set_max(struct vb_dev *vd, size_t pool_max)
 	/* The next exhaustion or failed growth is worth saying again. */
 	clear_bit(VB_WARN_EXHAUSTED, &vd->warned);
 	clear_bit(VB_WARN_GROW, &vd->warned);
-	if (pool_max < old) {
-		vb_flush_caches(vd);
-		vb_shrink(vd, vd->pool_min, -1, false);
-	}
+	/*
+	 * Lowered: the shrink worker releases idle chunks now (its caller
+	 * holds vb_rec_lock, which must not wait for a flush on every CPU
+	 * and an RCU grace period).
+	 */
+	if (pool_max < old)
+		mod_delayed_work(system_dfl_wq, &vd->shrink_work, 0);
 	return 0;
 }
 
@@ -170,7 +174,7 @@ static ssize_t vb_show_rec(const struct vb_rec *rec, enum vb_attr what,
 	case VB_A_POOL_BYTES:
 		return sysfs_emit(buf, "%zu\n", vd ? READ_ONCE(vd->pool_bytes) : 0);
 	case VB_A_IN_USE:
-		return sysfs_emit(buf, "%lu\n", vd ? vb_pool_in_use(vd) : 0);
+		return sysfs_emit(buf, "%ld\n", vd ? (long)vb_pool_in_use(vd) : 0L);
 	case VB_A_PEAK_BYTES:
 		return sysfs_emit(buf, "%zu\n", vd ? READ_ONCE(vd->pool_peak) : 0);
 	case VB_A_MAX:
@@ -214,8 +218,7 @@ static ssize_t vb_attr_show(struct device *dev, struct device_attribute *attr,
 
 /*
  * max: the limit the pool grows to, validated as virtio_bounce=max= is,
- * and never below what the largest request the device was promised at
- * probe (its max_mapping_size) needs.
+ * and never below the device's progress reserve.
  */
 static ssize_t max_store(struct device *dev, struct device_attribute *attr,
 			 const char *buf, size_t count)
@@ -225,8 +228,7 @@ static ssize_t max_store(struct device *dev, struct device_attribute *attr,
 	char *end;
 	int ret;
 
-	v = memparse(buf, &end);
-	if (end == buf || (*end && *end != '\n') || v > SZ_1G) {
+	if (vb_parse_size(buf, &end, &v) || (*end && *end != '\n')) {
 		dev_warn(dev, "virtio_bounce: max: '%.*s' is not a size (256K..1G)\n",
 			 (int)min_t(size_t, count, 32), buf);
 		return -EINVAL;

@@ -14,6 +14,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
@@ -301,6 +302,23 @@ static struct vb_dev *vb_test_claim(struct kunit *test, enum vb_mode mode,
 	return vb_test_claim_cfg(test, &cfg, &vb_plain_in);
 }
 
+/*
+ * Test only: give up @vd's progress reserve for a pool of @bytes whose
+ * chunks stay in class @cls, to see what happens when it runs out.  The
+ * peak starts again from there.
+ */
+static void vbt_small_pool(struct kunit *test, struct vb_dev *vd,
+			   size_t bytes, int cls)
+{
+	vb_flush_caches(vd);
+	vd->pool_min = bytes;
+	WRITE_ONCE(vd->pool_max, bytes);
+	vb_shrink(vd, bytes, cls, false);	/* the other classes first */
+	vb_shrink(vd, bytes, -1, false);
+	KUNIT_ASSERT_EQ(test, vd->pool_bytes, bytes);
+	vd->pool_peak = bytes;
+}
+
 static int vb_test_init(struct kunit *test)
 {
 	struct vb_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
@@ -458,6 +476,23 @@ static void vb_test_policy(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, d.direct_ok, c->direct_ok, "row '%s'", c->name);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, d.why, "row '%s'", c->name);
 	}
+	/* virtio-balloon: never claimed, forced or not. */
+	{
+		struct vb_policy_in in = {
+			.access_platform = true,
+			.iommu_detectable = true,
+			.dma_mask = DMA_BIT_MASK(64),
+			.virtio_id = VIRTIO_ID_BALLOON,
+		};
+		struct vb_decision d;
+
+		vb_decide(VB_MODE_FORCE, &in, &d);
+		KUNIT_EXPECT_EQ(test, d.backend, VB_BACKEND_NONE);
+		KUNIT_EXPECT_NOT_NULL(test, strstr(d.why, "balloon"));
+		in.virtio_id = VIRTIO_ID_BLOCK;
+		vb_decide(VB_MODE_FORCE, &in, &d);
+		KUNIT_EXPECT_EQ(test, d.backend, VB_BACKEND_IDENTITY);
+	}
 }
 
 static void vb_test_parse(struct kunit *test)
@@ -490,8 +525,10 @@ static void vb_test_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
 	strscpy(buf, "on,frobnicate", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
-	/* A max= in which one largest request may never fit is refused. */
-	strscpy(buf, "force,pool=512K,max=4M", sizeof(buf));
+	/* memparse() would wrap these around to 1 GiB and to 0. */
+	strscpy(buf, "on,max=17179869185G", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
+	strscpy(buf, "on,max=18446744073709551617", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
 	strscpy(buf, "", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), -EINVAL);
@@ -499,9 +536,30 @@ static void vb_test_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.pool_min, (size_t)SZ_4M);
 	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_64M);
 
+	{
+		unsigned long long v = 0;
+		char *end;
+
+		KUNIT_EXPECT_EQ(test, vb_parse_size("1G", &end, &v), 0);
+		KUNIT_EXPECT_EQ(test, v, (unsigned long long)SZ_1G);
+		KUNIT_EXPECT_EQ(test, vb_parse_size("1048577K", &end, &v), -ERANGE);
+		KUNIT_EXPECT_EQ(test, vb_parse_size("17179869185G", &end, &v), -ERANGE);
+		KUNIT_EXPECT_EQ(test, vb_parse_size("x", &end, &v), -EINVAL);
+		KUNIT_EXPECT_EQ(test, vb_parse_size("32m\n", &end, &v), 0);
+		KUNIT_EXPECT_EQ(test, v, (unsigned long long)SZ_32M);
+		KUNIT_EXPECT_EQ(test, *end, '\n');
+	}
 	strscpy(buf, "force,pool=512K,max=6M", sizeof(buf));
 	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
 	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_4M + SZ_2M);
+	/*
+	 * A max= below the progress reserve keeps the mode: it is taken
+	 * here and raised per device (vb_test_footprint), never dropped.
+	 */
+	strscpy(buf, "force,pool=256K,max=1M", sizeof(buf));
+	KUNIT_EXPECT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_EQ(test, c.pool_max, (size_t)SZ_1M);
 }
 
 /* Per-device rules: parsed, matched by DMA device over type, junk refused. */
@@ -559,23 +617,40 @@ static void vb_test_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.nr_rules, 0U);
 }
 
-/* Item 12: the largest slot follows from max=, and the minimum holds it. */
+/*
+ * The progress reserve (docs/design.md, "Forward progress"): per builder
+ * 2R + R/16 + 1088 bytes of slots (R = 1280 KiB), plus a chunk per class,
+ * in whole chunks; a device gets it for nr_cpu_ids builders whatever
+ * max= says, and is told what it holds.
+ */
 static void vb_test_footprint(struct kunit *test)
 {
-	/* 2 x (1280 KiB + 4 KiB) + 256 x 512 B + ten 256 KiB chunks */
-	KUNIT_EXPECT_EQ(test, vb_footprint(VB_CHUNK_SHIFT),
-			(size_t)(2 * (1280 + 4) * SZ_1K + 128 * SZ_1K + 10 * SZ_256K));
-	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_64M), (unsigned int)VB_MAX_SHIFT);
-	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_8M), 20U);
-	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_MAX_SHIFT, SZ_4M + SZ_2M), 19U);
-	KUNIT_EXPECT_EQ(test, vb_max_shift(VB_CHUNK_SHIFT, SZ_64M), (unsigned int)VB_CHUNK_SHIFT);
-	KUNIT_EXPECT_LE(test, vb_footprint(vb_max_shift(VB_MAX_SHIFT, SZ_8M)), (size_t)SZ_8M);
-	/* The bands: 5256K, 5768K, 6792K, 8840K, 12936K. */
-	KUNIT_EXPECT_EQ(test, vb_footprint(18) >> 10, (size_t)5256);
-	KUNIT_EXPECT_EQ(test, vb_footprint(19) >> 10, (size_t)5768);
-	KUNIT_EXPECT_EQ(test, vb_footprint(20) >> 10, (size_t)6792);
-	KUNIT_EXPECT_EQ(test, vb_footprint(21) >> 10, (size_t)8840);
-	KUNIT_EXPECT_EQ(test, vb_footprint(22) >> 10, (size_t)12936);
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd;
+
+	KUNIT_EXPECT_EQ(test, (size_t)VB_REQ_BYTES, (size_t)1280 * SZ_1K);
+	/* 1: 2704448 + 2621440 -> 21 chunks; 2: 31; 4: 52. */
+	KUNIT_EXPECT_EQ(test, vb_footprint(1), (size_t)21 * SZ_256K);
+	KUNIT_EXPECT_EQ(test, vb_footprint(2), (size_t)31 * SZ_256K);
+	KUNIT_EXPECT_EQ(test, vb_footprint(4), (size_t)52 * SZ_256K);
+	KUNIT_EXPECT_EQ(test, vb_builders(), nr_cpu_ids);
+
+	/* max=1M, pool=256K: the mode stays force, max is the reserve. */
+	vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_1M);
+	KUNIT_EXPECT_EQ(test, vd->mode, VB_MODE_FORCE);
+	KUNIT_EXPECT_EQ(test, vd->reserve, vb_footprint(nr_cpu_ids));
+	KUNIT_EXPECT_EQ(test, vd->pool_max, vd->reserve);
+	KUNIT_EXPECT_EQ(test, vd->pool_min, vd->reserve);
+	/* Built at attach, all of it, one 256 KiB chunk per class at least. */
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, vd->reserve);
+	KUNIT_EXPECT_EQ(test, vd->cls[0].nr_chunks, 1UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[VB_NR_CLASSES - 1].nr_chunks,
+			vd->reserve / SZ_256K - (VB_NR_CLASSES - 1));
+	KUNIT_EXPECT_EQ(test, vd->max_shift, (unsigned int)VB_CHUNK_SHIFT);
+	KUNIT_EXPECT_EQ(test, vbt_max_mapping_size(dev), (size_t)SZ_256K);
+	/* The idle scan keeps the reserve. */
+	KUNIT_EXPECT_EQ(test, vb_shrink(vd, vd->pool_min, -1, false), 0UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, vd->reserve);
 }
 
 /* ---- mapping ------------------------------------------------------------ */
@@ -585,14 +660,13 @@ static DEFINE_SPINLOCK(vb_test_lock);
 static void vb_test_size_classes(struct kunit *test)
 {
 	static const size_t sizes[] = { 1, 64, 512, 513, 2048, 4096, 4097,
-					16384, 65536, SZ_256K, SZ_256K + 1,
-					SZ_1M, SZ_4M };
+					16384, 65536, SZ_128K + 1, SZ_256K };
 	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
 	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_32M);
 	unsigned int i;
 	void *buf;
 
-	buf = (void *)__get_free_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_4M));
+	buf = (void *)__get_free_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_512K));
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -628,14 +702,14 @@ static void vb_test_size_classes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_UNMAPS), ARRAY_SIZE(sizes));
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_DIRECT), 0UL);
 
-	/* Larger than the largest class: a clean error, nothing mapped. */
-	KUNIT_EXPECT_EQ(test, vb_size_class(vd, SZ_4M + 1), -E2BIG);
+	/* Larger than the largest class (a chunk): a clean error. */
+	KUNIT_EXPECT_EQ(test, vb_size_class(vd, SZ_256K + 1), -E2BIG);
 	KUNIT_EXPECT_EQ(test, vbt_raw_map(dev, virt_to_page(buf), 0,
-					  SZ_4M + 1, DMA_TO_DEVICE,
+					  SZ_256K + 1, DMA_TO_DEVICE,
 							 DMA_ATTR_NO_WARN),
 			DMA_MAPPING_ERROR);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_FAIL_OVERSIZE), 1UL);
-	free_pages((unsigned long)buf, get_order(SZ_4M));
+	free_pages((unsigned long)buf, get_order(SZ_512K));
 }
 
 static void vb_test_directions(struct kunit *test)
@@ -807,7 +881,7 @@ static void vb_test_min_align(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, check(dev_view(dma), c[i].len, 40 + i));
 		vbt_unmap(dev, dma, c[i].len, DMA_TO_DEVICE);
 	}
-	KUNIT_EXPECT_EQ(test, vbt_max_mapping_size(dev), (size_t)(SZ_4M - 0xfff));
+	KUNIT_EXPECT_EQ(test, vbt_max_mapping_size(dev), (size_t)(SZ_256K - 0xfff));
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 	/* Above 32 KiB a map takes its class's lock: not optimal. */
 	KUNIT_EXPECT_EQ(test, dma_opt_mapping_size(dev), (size_t)SZ_32K);
@@ -851,7 +925,7 @@ static void vb_test_exhaustion(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, dma);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	vbt_small_pool(test, vd, SZ_256K, 0);
 	fill(buf, 512, 50);
 	/* Stay on one CPU so that no slot waits in another CPU's cache. */
 	migrate_disable();
@@ -1015,6 +1089,7 @@ static void vb_test_fallback(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, dma);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_NOT_NULL(test, in);
+	vbt_small_pool(test, vd, SZ_256K, 0);
 	memset(&vb_fake, 0, sizeof(vb_fake));
 	/* As the Xen backend is set up: previous path "swiotlb-xen". */
 	vb_fb_backend = *vd->be;
@@ -1245,7 +1320,8 @@ static void vb_test_shrink(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)SZ_256K);
+	vbt_small_pool(test, vd, SZ_256K, 0);
+	WRITE_ONCE(vd->pool_max, SZ_8M);
 	/* 64 KiB slots, 4 per chunk, uncached: 20 maps grow 5 chunks. */
 	for (i = 0; i < ARRAY_SIZE(dma); i++) {
 		dma[i] = vbt_map(dev, buf, SZ_64K, DMA_TO_DEVICE);
@@ -1455,25 +1531,42 @@ static void vb_test_detach_live(struct kunit *test)
 {
 	struct vb_test_ctx *ctx = test->priv;
 	struct device *dev = ctx->dev;
-	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_config cfg = { .mode = VB_MODE_FORCE, .pool_min = SZ_1M,
+				 .pool_max = SZ_8M, .iommu_detect = true,
+				 .shrink_interval = HZ };
+	unsigned int refs = kref_read(&dev->kobj.kref);
+	struct vb_dev *vd = vb_test_claim_cfg(test, &cfg, &vb_plain_in);
 	const size_t len = 1500;
 	u8 *buf = kunit_kmalloc(test, len, GFP_KERNEL);
 	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&vd->shrink_work));
 	fill(buf, len, 85);
 	dma = vbt_map(dev, buf, len, DMA_FROM_DEVICE);
 	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
 	KUNIT_ASSERT_TRUE(test, in_pool(vd, dma));
-	fill(dev_view(dma), len, 86);	/* the device writes */
 
-	vb_detach(vd);			/* the driver is gone, mapping alive */
+	/*
+	 * The driver is gone with a mapping live: the pool is leaked, and
+	 * nothing of it may run on its own any more (the shrink worker would
+	 * unmap chunks through a DMA device that may be removed next); the
+	 * state holds its DMA device.
+	 */
+	vb_detach(vd);
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 1UL);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&vd->shrink_work));
+	KUNIT_EXPECT_FALSE(test, work_pending(&vd->grow_work));
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&vd->cpuhp));
+	KUNIT_EXPECT_NULL(test, vd->dbg);
+	KUNIT_EXPECT_EQ(test, kref_read(&dev->kobj.kref), refs + 1);
+	msleep(2 * jiffies_to_msecs(HZ));	/* no shrink ran, none re-armed */
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&vd->shrink_work));
+
+	/* Test only: undo the mapping so that the exit handler frees it. */
 	vbt_unmap(dev, dma, len, DMA_FROM_DEVICE);
-	KUNIT_EXPECT_TRUE(test, check(buf, len, 86));
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
 	KUNIT_EXPECT_EQ(test, st(vd, VB_STAT_BAD_UNMAPS), 0UL);
-	/* The exit handler's detach frees it now. */
 }
 #else
 static void vb_test_shared_dma_dev(struct kunit *test)
@@ -1543,46 +1636,211 @@ static void vb_test_detach_live(struct kunit *test)
 #endif
 
 /*
- * Item 9: the pool is at max=, the only idle chunks are bigger than the
- * room a starved class needs.  Reclaim must release one of them.
+ * A class that runs dry in a pool that cannot grow gets an idle chunk of
+ * another class, carved again: the same memory at the same device
+ * address, no chunk allocated; a chunk with a slot out is never taken.
  */
-static void vb_test_reclaim_big(struct kunit *test)
+static void vb_test_recarve(struct kunit *test)
 {
 	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
-	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_4M);
-	/* 512 B .. 4 KiB: a magazine never empties their chunk (no grow work) */
-	static const unsigned int busy[] = { 0, 1, 2, 3 };
-	dma_addr_t dma[ARRAY_SIZE(busy)];
-	u8 *buf = kunit_kmalloc(test, SZ_4K, GFP_KERNEL);
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_8M);
+	u8 *buf = kunit_kmalloc(test, SZ_256K, GFP_KERNEL);
+	dma_addr_t before[2], after[2], dma, busy;
+	unsigned long grows;
+	struct vb_chunk *c;
+	struct vb_slot *s;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	/*
-	 * One busy 256 KiB chunk in each of four small classes, grown here
-	 * (class 0 has its initial chunk): a map that grows one itself also
-	 * kicks the grow worker, which may add a second.
-	 */
-	for (i = 1; i < ARRAY_SIZE(busy); i++)
-		KUNIT_ASSERT_EQ(test, vb_grow(vd, busy[i], GFP_KERNEL), 0);
-	for (i = 0; i < ARRAY_SIZE(busy); i++) {
-		dma[i] = vbt_map(dev, buf, 1U << (VB_MIN_SHIFT + busy[i]),
-				 DMA_TO_DEVICE);
-		KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma[i]));
+	vbt_small_pool(test, vd, 2 * SZ_256K, VB_NR_CLASSES - 1);
+	KUNIT_ASSERT_EQ(test, vd->cls[VB_NR_CLASSES - 1].nr_chunks, 2UL);
+	i = 0;
+	list_for_each_entry(c, &vd->all_chunks, all)
+		before[i++] = c->dma;
+	grows = vd->grows;
+
+	KUNIT_EXPECT_TRUE(test, vb_recarve(vd, 5));
+	KUNIT_EXPECT_EQ(test, vd->cls[5].nr_chunks, 1UL);
+	KUNIT_EXPECT_EQ(test, vd->cls[VB_NR_CLASSES - 1].nr_chunks, 1UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)(2 * SZ_256K));
+	KUNIT_EXPECT_EQ(test, vd->grows, grows);
+	KUNIT_EXPECT_EQ(test, vd->recarves, 1UL);
+	i = 0;
+	list_for_each_entry(c, &vd->all_chunks, all)
+		after[i++] = c->dma;
+	KUNIT_EXPECT_TRUE(test,
+			  (after[0] == before[0] && after[1] == before[1]) ||
+			  (after[0] == before[1] && after[1] == before[0]));
+
+	/* The lookup finds the new slot table; the data goes through it. */
+	fill(buf, SZ_16K, 90);
+	dma = vbt_map(dev, buf, SZ_16K, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
+	rcu_read_lock();
+	s = vb_find_slot(vd, dma);
+	KUNIT_EXPECT_PTR_EQ(test, s ? s->chunk->cls : NULL, &vd->cls[5]);
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, check(dev_view(dma), SZ_16K, 90));
+
+	/* Both chunks have a slot out: nothing to carve. */
+	busy = vbt_map(dev, buf, SZ_256K, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, busy));
+	KUNIT_EXPECT_FALSE(test, vb_recarve(vd, 3));
+	KUNIT_EXPECT_EQ(test, vd->recarves, 1UL);
+	vbt_unmap(dev, busy, SZ_256K, DMA_TO_DEVICE);
+	vbt_unmap(dev, dma, SZ_16K, DMA_TO_DEVICE);
+	/* Idle again: either may go. */
+	KUNIT_EXPECT_TRUE(test, vb_recarve(vd, 3));
+	KUNIT_EXPECT_EQ(test, vd->cls[3].nr_chunks, 1UL);
+	KUNIT_EXPECT_EQ(test, vd->grows, grows);
+}
+
+/*
+ * One request as a driver maps it: every mapping or none.  On a failure
+ * it undoes what it mapped and, as the driver's retry would find the
+ * worker done, waits for the grow worker; at most @rounds tries.
+ * Returns the tries it took, or 0 when it never mapped.
+ */
+static unsigned int vbt_map_request(struct device *dev, struct vb_dev *vd,
+				    u8 *buf, const size_t *lens, unsigned int n,
+				    dma_addr_t *dma, unsigned int rounds)
+{
+	unsigned int i, round;
+
+	for (round = 1; round <= rounds; round++) {
+		for (i = 0; i < n; i++) {
+			dma[i] = vbt_map_attrs(dev, buf, lens[i],
+					       DMA_TO_DEVICE,
+					       DMA_ATTR_NO_WARN);
+			if (vbt_mapping_error(dev, dma[i]))
+				break;
+		}
+		if (i == n)
+			return round;
+		while (i--)
+			vbt_unmap(dev, dma[i], lens[i], DMA_TO_DEVICE);
+		flush_work(&vd->grow_work);
 	}
-	flush_work(&vd->grow_work);
-	KUNIT_ASSERT_EQ(test, vd->pool_bytes, (size_t)SZ_1M);
-	/* ...and three idle 1 MiB chunks, as a 1 MiB class leaves: full. */
-	for (i = 0; i < 3; i++)
-		KUNIT_ASSERT_EQ(test, vb_grow(vd, 11, GFP_KERNEL), 0);
-	KUNIT_ASSERT_EQ(test, vd->pool_bytes, (size_t)SZ_4M);
-	KUNIT_ASSERT_EQ(test, vb_grow(vd, 5, GFP_KERNEL), -ENOSPC);
-	/* The 16 KiB class needs 256 KiB: one idle 1 MiB chunk must go. */
-	KUNIT_EXPECT_EQ(test, vb_reclaim(vd, 5), 1UL);
-	KUNIT_EXPECT_EQ(test, vd->pool_bytes, (size_t)(3 * SZ_1M));
-	KUNIT_EXPECT_EQ(test, vb_grow(vd, 5, GFP_KERNEL), 0);
-	for (i = 0; i < ARRAY_SIZE(busy); i++)
-		vbt_unmap(dev, dma[i], 1U << (VB_MIN_SHIFT + busy[i]),
-			  DMA_TO_DEVICE);
+	return 0;
+}
+
+#define VBT_SMALL_SEGS	2560	/* R / 512: the most segments of a request */
+
+/*
+ * Forward progress by construction (docs/design.md): in a pool that can
+ * never grow (max= raised to the reserve and no more), one largest
+ * request per CPU maps at once, all held together, whatever shape an
+ * earlier load left the pool in: five 256 KiB segments, then 2560 of
+ * 512 B (their classes made by carving idle chunks), then large again.
+ */
+static void vb_test_progress(struct kunit *test)
+{
+	struct device *dev = ((struct vb_test_ctx *)test->priv)->dev;
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_1M);
+	static const size_t large[] = { 16, SZ_256K, SZ_256K, SZ_256K,
+					SZ_256K, SZ_256K, 1, 16 * 7 };
+	unsigned int q, nq = vd->builders, shape, i, tries, n;
+	size_t *small = kunit_kcalloc(test, VBT_SMALL_SEGS + 3, sizeof(*small),
+				      GFP_KERNEL);
+	dma_addr_t **dma = kunit_kcalloc(test, nq, sizeof(*dma), GFP_KERNEL);
+	u8 *buf = kunit_kmalloc(test, SZ_256K, GFP_KERNEL);
+	unsigned long grows = vd->grows;
+	const size_t *lens;
+
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, dma);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, vd->pool_bytes, vd->pool_max);
+	small[0] = 16;
+	for (i = 1; i <= VBT_SMALL_SEGS; i++)
+		small[i] = 512;
+	small[VBT_SMALL_SEGS + 1] = 1;
+	small[VBT_SMALL_SEGS + 2] = 16 * (VBT_SMALL_SEGS + 2);
+	for (q = 0; q < nq; q++) {
+		dma[q] = kunit_kcalloc(test, VBT_SMALL_SEGS + 3, sizeof(**dma),
+				       GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, dma[q]);
+	}
+	fill(buf, SZ_256K, 95);
+	for (shape = 0; shape < 3; shape++) {
+		lens = shape == 1 ? small : large;
+		n = shape == 1 ? VBT_SMALL_SEGS + 3 : ARRAY_SIZE(large);
+		for (q = 0; q < nq; q++) {
+			tries = vbt_map_request(dev, vd, buf, lens, n, dma[q], 64);
+			KUNIT_ASSERT_GT_MSG(test, tries, 0U,
+					    "shape %u: request %u of %u never mapped (pool %zuK, %lu recarves)",
+					    shape, q + 1, nq, vd->pool_bytes >> 10,
+					    vd->recarves);
+		}
+		/* All held at once; the device reads what was mapped. */
+		for (q = 0; q < nq; q++)
+			KUNIT_EXPECT_TRUE(test, check(dev_view(dma[q][1]),
+						      lens[1], 95));
+		for (q = 0; q < nq; q++)
+			for (i = 0; i < n; i++)
+				vbt_unmap(dev, dma[q][i], lens[i],
+					  DMA_TO_DEVICE);
+	}
+	/* No chunk was allocated: the reserve did it all, by carving. */
+	KUNIT_EXPECT_EQ(test, vd->grows, grows);
+	KUNIT_EXPECT_GT(test, vd->recarves, 0UL);
+	KUNIT_EXPECT_EQ(test, vd->pool_bytes, vd->pool_max);
+}
+
+/*
+ * The isolation model (docs/design.md): a pool is one device's.  No chunk
+ * of one device's pool is ever another's, and a chunk comes zeroed, so
+ * the bytes another device left in freed memory never reach this one.
+ */
+static void vb_test_isolation(struct kunit *test)
+{
+	struct vb_test_ctx *ctx = test->priv;
+	struct vb_dev *a = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
+	struct vb_config cfg = { .mode = VB_MODE_FORCE, .pool_min = SZ_1M,
+				 .pool_max = SZ_8M, .iommu_detect = true };
+	struct vb_test_ctx other = { };
+	struct vb_chunk *ca, *cb;
+	struct vb_dev *b;
+	bool zero = true;
+	size_t i;
+
+	other.dev = kunit_device_register(test, "virtio_bounce_test2");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other.dev);
+	other.dev->dma_parms = &other.parms;
+	other.dev->dma_mask = &other.dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(other.dev, DMA_BIT_MASK(64)), 0);
+
+	/* Stale bytes in every chunk of the first pool... */
+	list_for_each_entry(ca, &a->all_chunks, all)
+		memset(ca->vaddr, 0xa5, PAGE_SIZE << ca->order);
+	b = vb_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	other.vd = b;
+	KUNIT_EXPECT_PTR_NE(test, a, b);
+	list_for_each_entry(cb, &b->all_chunks, all) {
+		list_for_each_entry(ca, &a->all_chunks, all)
+			KUNIT_EXPECT_TRUE(test,
+					  ca->phys + VB_CHUNK_BYTES <= cb->phys ||
+					  cb->phys + VB_CHUNK_BYTES <= ca->phys);
+		for (i = 0; i < (PAGE_SIZE << cb->order); i++)
+			zero &= !((u8 *)cb->vaddr)[i];
+	}
+	KUNIT_EXPECT_TRUE(test, zero);
+	/* ...and freed: a second pool made now gets them back zeroed. */
+	vbt_detach(test, &other);
+	vbt_claimed(a);
+	vbt_detach(test, ctx);
+	ctx->vd = NULL;
+	other.vd = NULL;
+	b = vb_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	other.vd = b;
+	zero = true;
+	list_for_each_entry(cb, &b->all_chunks, all)
+		for (i = 0; i < (PAGE_SIZE << cb->order); i++)
+			zero &= !((u8 *)cb->vaddr)[i];
+	KUNIT_EXPECT_TRUE(test, zero);
+	vbt_detach(test, &other);
 }
 
 /*
@@ -1604,7 +1862,7 @@ static int vbt_peek_chunk_map(struct vb_dev *vd, struct vb_chunk *c,
 
 static void vb_test_peak_covers_pool(struct kunit *test)
 {
-	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_4M);
+	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_256K, SZ_64M);
 	size_t before = vd->pool_bytes;
 
 	vbt_real_be = vd->be;
@@ -1803,27 +2061,28 @@ static void vb_test_set_max(struct kunit *test)
 {
 	struct vb_dev *vd = vb_test_claim(test, VB_MODE_FORCE, SZ_1M, SZ_8M);
 	unsigned int top = vd->max_shift - VB_MIN_SHIFT;
-	size_t need = vb_footprint(vd->max_shift);
+	size_t need = vd->reserve, max0 = vd->pool_max;
 	int i;
 
 	/* Bad values change nothing. */
 	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_128K), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_1G + SZ_4K), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vb_set_max(vd, SZ_1M - SZ_4K), -EINVAL);	/* < pool */
-	/* Below what the promised max_mapping_size needs. */
+	/* Below the progress reserve. */
 	KUNIT_EXPECT_EQ(test, vb_set_max(vd, need - SZ_4K), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vd->pool_max, (size_t)SZ_8M);
+	KUNIT_EXPECT_EQ(test, vd->pool_max, max0);
 
 	/* Raised: the pool grows past the old limit, up to the new one. */
-	KUNIT_ASSERT_EQ(test, vb_set_max(vd, SZ_16M), 0);
+	KUNIT_ASSERT_EQ(test, vb_set_max(vd, max0 + SZ_8M), 0);
 	for (i = 0; i < 64 && !vb_grow(vd, top, GFP_KERNEL); i++)
 		;
 	KUNIT_EXPECT_EQ(test, vb_grow(vd, top, GFP_KERNEL), -ENOSPC);
-	KUNIT_EXPECT_GT(test, vd->pool_bytes, (size_t)SZ_8M);
-	KUNIT_EXPECT_LE(test, vd->pool_bytes, (size_t)SZ_16M);
+	KUNIT_EXPECT_GT(test, vd->pool_bytes, max0);
+	KUNIT_EXPECT_LE(test, vd->pool_bytes, max0 + SZ_8M);
 
 	/* Lowered: idle chunks go at once, and growth stops at the limit. */
 	KUNIT_ASSERT_EQ(test, vb_set_max(vd, need), 0);
+	flush_delayed_work(&vd->shrink_work);
 	KUNIT_EXPECT_LE(test, vd->pool_bytes, need);
 	KUNIT_EXPECT_EQ(test, vd->max_shift, top + VB_MIN_SHIFT);
 	for (i = 0; i < 64 && !vb_grow(vd, top, GFP_KERNEL); i++)
@@ -1857,7 +2116,9 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_no_mask),
 	KUNIT_CASE(vb_test_shared_dma_dev),
 	KUNIT_CASE(vb_test_detach_live),
-	KUNIT_CASE(vb_test_reclaim_big),
+	KUNIT_CASE(vb_test_recarve),
+	KUNIT_CASE(vb_test_progress),
+	KUNIT_CASE(vb_test_isolation),
 	KUNIT_CASE(vb_test_peak_covers_pool),
 	KUNIT_CASE(vb_test_cpu_offline),
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS

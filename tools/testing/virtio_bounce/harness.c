@@ -10,11 +10,12 @@
 #include "harness.h"
 
 unsigned long vbh_chunk_maps, vbh_chunk_unmaps;
+gfp_t vbh_last_map_gfp;
 
 static int vbh_chunk_map(struct vb_dev *vd, struct vb_chunk *c, gfp_t gfp)
 {
 	(void)vd;
-	(void)gfp;
+	__atomic_store_n(&vbh_last_map_gfp, gfp, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&vbh_chunk_maps, 1, __ATOMIC_RELAXED);
 	c->dma = c->phys;
 	return 0;
@@ -69,6 +70,14 @@ struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err)
 	if (vd->max_shift > vd->be->max_shift)
 		vd->max_shift = vd->be->max_shift;
 	vd->shrink_interval = p->shrink_interval;
+	/*
+	 * As vb_dev_new(): a device that may bounce has a progress reserve,
+	 * here pool_min (p->reserve when given); the 1:1 path of a backend
+	 * that grows atomically stands for the bypass device, which has none.
+	 */
+	vd->builders = 1;
+	if (!(p->direct_ok && vd->be->atomic_grow))
+		vd->reserve = p->reserve ? p->reserve : p->pool_min;
 	ret = vb_pool_init(vd);
 	if (ret)
 		goto fail;

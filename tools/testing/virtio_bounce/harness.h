@@ -21,6 +21,7 @@ struct vbh_params {
 	const struct vb_backend_ops *be;	/* default &vbh_backend */
 	size_t pool_min;
 	size_t pool_max;
+	size_t reserve;				/* 0: pool_min (none when 1:1 + atomic) */
 	unsigned int max_shift;			/* 0: the backend's */
 	bool direct_ok;				/* 1:1 path (empty start if atomic) */
 	unsigned long shrink_interval;
@@ -36,6 +37,8 @@ extern const struct vb_backend_ops vbh_backend;
 
 /* Calls made to the harness backends' chunk_map / chunk_unmap. */
 extern unsigned long vbh_chunk_maps, vbh_chunk_unmaps;
+/* The gfp the pool passed to the last vbh_backend chunk_map call. */
+extern gfp_t vbh_last_map_gfp;
 
 /*
  * vb_slot_alloc() with may_grow = true.  The working tree has had both

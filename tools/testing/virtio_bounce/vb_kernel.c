@@ -8,7 +8,7 @@
 #include <pthread.h>
 
 int kmalloc_verbose;		/* tools/testing/shared/linux.c */
-struct workqueue_struct *system_wq, *system_unbound_wq, *system_highpri_wq;
+struct workqueue_struct *system_wq, *system_unbound_wq, *system_dfl_wq, *system_highpri_wq;
 
 __thread unsigned int vb_shim_cpu;
 
@@ -25,6 +25,8 @@ int vb_shim_fail_should_fail;
 int vb_shim_fail_kmalloc;
 int vb_shim_fail_pages;
 int vb_shim_fail_kmalloc_nth;
+gfp_t vb_shim_last_pages_gfp;
+unsigned long vb_shim_jiffies;
 
 static long live_kmalloc, live_pages, live_page_bytes, live_percpu;
 static long live_cpuhp;
@@ -207,6 +209,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	size_t bytes = PAGE_SIZE << order;
 	void *p;
 
+	__atomic_store_n(&vb_shim_last_pages_gfp, gfp, __ATOMIC_RELAXED);
 	if (take_failure(&vb_shim_fail_pages))
 		return NULL;
 	/* Naturally aligned, as the buddy allocator's blocks are. */

@@ -108,6 +108,18 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
 }
 
 /*
+ * kvmalloc: the kernel falls back to vmalloc for a large size; here it is
+ * the counted, fault-injected kmalloc(), so kvfree() of a kmalloc'ed
+ * pointer (a chunk header from vb_chunk_alloc()) is kfree(), as in the
+ * kernel.
+ */
+static inline void *kvzalloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags | __GFP_ZERO);
+}
+#define kvfree(p)		kfree(p)
+
+/*
  * printk and WARN: counted, so that tests can assert on them; a WARN is a
  * kernel bug, and the test runner fails the test that hit one.
  * WARN_ON_ONCE() reports every time, so that each test sees its own.
@@ -159,10 +171,16 @@ extern unsigned long vb_shim_nr_warn_ons;
 #define time_after(a, b)	((long)((b) - (a)) < 0)
 #define time_before(a, b)	time_after(b, a)
 
+/* Nonzero: jiffies reads this (a test stops the clock); 0: the real clock. */
+extern unsigned long vb_shim_jiffies;
+
 static inline unsigned long vb_jiffies(void)
 {
+	unsigned long fixed = __atomic_load_n(&vb_shim_jiffies, __ATOMIC_RELAXED);
 	struct timespec ts;
 
+	if (fixed)
+		return fixed;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long)ts.tv_sec * HZ + ts.tv_nsec / (1000000000 / HZ);
 }
@@ -284,7 +302,7 @@ struct delayed_work {
 };
 
 struct workqueue_struct;
-extern struct workqueue_struct *system_wq, *system_unbound_wq;
+extern struct workqueue_struct *system_wq, *system_unbound_wq, *system_dfl_wq;
 extern struct workqueue_struct *system_highpri_wq;
 
 #define INIT_WORK(w, f)							\
@@ -474,6 +492,8 @@ bool vb_shim_run_delayed(struct delayed_work *dw);	/* if pending */
  */
 extern int vb_shim_fail_should_fail, vb_shim_fail_kmalloc, vb_shim_fail_pages;
 extern int vb_shim_fail_kmalloc_nth;
+/* The gfp of the last alloc_pages() call (what vb_chunk_gfp() made). */
+extern gfp_t vb_shim_last_pages_gfp;
 
 /* Live objects (allocations minus frees), for leak checks. */
 struct vb_shim_counts {

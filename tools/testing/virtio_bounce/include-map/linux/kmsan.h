@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Provided by map_kernel.h (-include), for the map benchmark */
