@@ -25,7 +25,7 @@ esac
 runs=("$@")
 [ ${#runs[@]} -gt 0 ] || runs=(base debug)
 # Kernel reports that fail a run even when every test passed.
-reports='BUG:|WARNING:|INFO: possible|INFO: inconsistent|possible recursive locking|circular locking|Oops|general protection|KASAN:|UBSAN:|sleeping function called|scheduling while atomic'
+reports='BUG:|WARNING:|INFO: possible|INFO: inconsistent|INFO: task .* blocked|blocked for more than|rcu: INFO|rcu_.*stall|self-detected stall|Kernel panic|possible recursive locking|circular locking|Oops|general protection|KASAN:|UBSAN:|KMSAN:|DMA-API: [a-z0-9_-]+ [^ ]+: |DMA-API: .*disabling|sleeping function called|scheduling while atomic|deprecated workqueue'
 P=0; F=0; S=0
 for run in "${runs[@]}"; do
 	t0=$SECONDS
@@ -59,19 +59,50 @@ for run in "${runs[@]}"; do
 		-append "console=ttyS0 kunit.enable=1 kunit.filter_glob=virtio_bounce kunit_shutdown=reboot panic=-1 nokaslr" \
 		</dev/null >"$log" 2>&1
 	rc=$?
-	out=$(python3 "$K/tools/testing/kunit/kunit.py" parse "$log" 2>&1)
-	line=$(grep -E "Testing complete\. Ran [0-9]+ tests" <<<"$out" | tail -n 1)
-	ran=$(sed -nE 's/.*Ran ([0-9]+) tests.*/\1/p' <<<"$line")
-	p=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$line")
-	f=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$line")
-	s=$(sed -nE 's/.*skipped: ([0-9]+).*/\1/p' <<<"$line")
-	grep -E "^\[|ERROR" <<<"$out" | grep -vE "^\[[0-9:]+\] +\[PASSED\]" | tail -n 30
-	if [ -z "$ran" ] || [ "$ran" = 0 ]; then
+	# Every case of the suite: kunit.py's JSON, with the suite's own plan
+	# ("1..N" after "# Subtest: virtio_bounce") as the count expected.  A
+	# run cut short (hang, panic, timeout) has cases missing: kunit.py
+	# reports them as crashed or as errors, and both fail the run.
+	json=$log.json
+	python3 "$K/tools/testing/kunit/kunit.py" parse --json="$json" "$log" >"$log.parsed" 2>&1
+	read -r p f s crashed errors planned seen < <(python3 - "$json" "$log" <<'PY'
+import json, re, sys
+try:
+    root = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    print(0, 0, 0, 0, 1, 0, 0)
+    sys.exit()
+def find(g):
+    if g.get("name") == "virtio_bounce":
+        return g
+    for sub in g.get("sub_groups", []):
+        r = find(sub)
+        if r:
+            return r
+    return None
+suite = find(root) or {"test_cases": [], "misc": {"errors": 1}}
+st = [c["status"] for c in suite["test_cases"]]
+log = open(sys.argv[2], errors="replace").read()
+m = re.search(r"# Subtest: virtio_bounce\s*\n(?:.*\n)*?.*?1\.\.(\d+)", log)
+misc = suite.get("misc", {})
+print(st.count("PASS"), st.count("FAIL"), st.count("SKIP"), misc.get("crashed", 0) + st.count("ERROR"),
+      misc.get("errors", 0), m.group(1) if m else 0, len(st))
+PY
+)
+	grep -E "^\[|ERROR" "$log.parsed" | grep -vE "^\[[0-9:]+\] +\[PASSED\]" | tail -n 30
+	if [ "${seen:-0}" = 0 ]; then
 		echo "FAIL kunit-$LANE-$run: no test ran (qemu rc $rc), see $log"
 		F=$((F + 1))
 		continue
 	fi
-	p=${p:-0}; f=${f:-0}; s=${s:-0}
+	if [ "$rc" != 0 ]; then
+		echo "FAIL kunit-$LANE-$run: QEMU exited with status $rc$([ "$rc" = 124 ] && echo ' (timed out)'), see $log"
+		f=$((f + 1))
+	fi
+	if [ "$crashed" != 0 ] || [ "$errors" != 0 ] || [ "$planned" != "$seen" ]; then
+		echo "FAIL kunit-$LANE-$run: $seen of $planned planned cases reported, $crashed crashed, $errors parser errors (a run cut short), see $log"
+		f=$((f + 1))
+	fi
 	rep=$(grep -E "$reports" "$log" | head -n 5)
 	if [ -n "$rep" ]; then
 		echo "FAIL kunit-$LANE-$run: kernel reports in $log:"
@@ -81,7 +112,7 @@ for run in "${runs[@]}"; do
 		echo "PASS kunit-$LANE-$run: no kernel report in the log"
 		p=$((p + 1))
 	fi
-	echo "kunit-$LANE-$run: $p passed, $f failed, $s skipped (build $((tb - t0)) s, run $((SECONDS - tb)) s)"
+	echo "kunit-$LANE-$run: $p passed, $f failed, $s skipped ($seen of $planned cases; build $((tb - t0)) s, run $((SECONDS - tb)) s)"
 	P=$((P + p)); F=$((F + f)); S=$((S + s))
 done
 echo "kunit-$LANE: $P passed, $F failed, $S skipped"

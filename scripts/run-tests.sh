@@ -32,12 +32,19 @@ add() {	# add PREFIX LOG: "<PREFIX>: N passed, N failed[, N skipped]"
 	grep -q skipped <<<"$l" && S=$((S + $(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$l")))
 }
 stage() {	# stage NAME PREFIX COMMAND...
-	local name=$1 prefix=$2 t0=$SECONDS log="$top/build/test-$1.log"
+	local name=$1 prefix=$2 t0=$SECONDS log="$top/build/test-$1.log" rc
 	shift 2
 	echo "== $name: $*"
 	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
 	walls+=("$name $((SECONDS - t0))s")
 	add "$prefix" "$log"
+	# A stage that exits non-zero failed, whatever its summary line says
+	# (a benchmark that hung after the tests, a crash after the summary).
+	if [ "$rc" != 0 ] && ! grep -qE "^$prefix: [0-9]+ passed, [1-9][0-9]* failed" "$log"; then
+		echo "FAIL $name: exited with status $rc"
+		F=$((F + 1))
+	fi
 }
 build_ok() {	# build_ok LANE
 	local lane=$1 obj=build/obj src=build/linux

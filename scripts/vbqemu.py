@@ -103,6 +103,9 @@ class BootOptions:
     quiet: bool = False
     soak: bool = False          # host net peer serves stream after stream
     initrd: str = ""            # default: BootConfig.initrd
+    smp: int = 2                # guest CPUs (not under Xen: dom0_max_vcpus=2)
+    blk_props: str = ""         # ",prop=value..." for the scratch disk vda's -device only
+    disk_mb: int = 0            # scratch disk size in MiB (0: 2 * SIZE)
 
     def cmdline(self, port):
         console = "hvc0" if self.kind == "xen" else "ttyS0"
@@ -166,6 +169,7 @@ class Boot(GuestReport):
     net_seconds: float | None = None
     net_streams: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)   # soak: got, ok, short, corrupt bytes, sent
     img_sha: tuple[str, str] = ("", "")  # scratch disk halves after the boot
+    img: bytes | None = None            # the whole scratch disk, kept when disk_mb was given
 
     @property
     def finished(self):
@@ -369,14 +373,15 @@ def decisions(log):
 # ------------------------------------------------------------------ QEMU
 
 
-def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, msix=True):
+def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, msix=True,
+             smp=2, blk_props=""):
     plat = ",iommu_platform=on,disable-legacy=on" if iommu_platform else ""
     if legacy:          # legacy-only virtio-pci: no VIRTIO_F_VERSION_1
         plat = ",disable-modern=on,disable-legacy=off"
     if not msix:        # INTx only: no per-probe MSI-X vectors
         plat += ",vectors=0"
     cmd = ["qemu-system-x86_64", "-nodefaults", "-nographic", "-no-reboot",
-           "-accel", cfg.accel, "-smp", "2", "-serial", "stdio", "-display", "none"] + list(cfg.qemu_extra)
+           "-accel", cfg.accel, "-smp", str(smp), "-serial", "stdio", "-display", "none"] + list(cfg.qemu_extra)
     kernel = cfg.kernel
     if kind == "iommu":
         cmd += ["-machine", "q35", "-device", "intel-iommu,intremap=off"]
@@ -396,7 +401,7 @@ def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, ms
         cmd += ["-cpu", "max" if cfg.accel == "tcg" else "host", "-m", "768",
                 "-kernel", kernel, "-initrd", cfg.initrd, "-append", cmdline]
     cmd += ["-drive", f"if=none,id=d0,file={disk},format=raw,cache=writeback",
-            "-device", f"virtio-blk-pci,drive=d0,addr=0x4{plat}",
+            "-device", f"virtio-blk-pci,drive=d0,addr=0x4{plat}{blk_props}",
             "-drive", f"if=none,id=d1,file={pattern},format=raw,readonly=on",
             "-device", f"virtio-blk-pci,drive=d1,addr=0x5{plat}",
             "-netdev", "user,id=n0,net=10.0.2.0/24,restrict=off",
@@ -434,14 +439,14 @@ def boot(cfg, opts):
         f.write(pbytes)
     disk = os.path.join(cfg.workdir, f"{opts.name}.disk.img")
     with open(disk, "wb") as f:
-        f.truncate(2 * SIZE)
+        f.truncate((opts.disk_mb << 20) if opts.disk_mb else 2 * SIZE)
     payload = rnd.randbytes(SIZE // 2)
     timeout = opts.timeout or cfg.timeout
     peer = NetPeer(payload, cfg.timeout, expect=pbytes if opts.soak else None)
     if opts.initrd:
         cfg = dataclasses.replace(cfg, initrd=opts.initrd)
     cmd = qemu_cmd(cfg, opts.kind, opts.cmdline(peer.port), disk, pattern,
-                   opts.iommu_platform, opts.legacy, opts.msix)
+                   opts.iommu_platform, opts.legacy, opts.msix, opts.smp, opts.blk_props)
     logf = os.path.join(cfg.workdir, f"{opts.name}.log")
     log, wall, timed_out = run_qemu(cmd, logf, timeout)
     peer.close()
@@ -454,7 +459,8 @@ def boot(cfg, opts):
              payload_sha=sha(payload), payload_len=len(payload),
              net_received=peer.received, net_seconds=peer.seconds(),
              net_streams=(peer.streams, peer.streams_ok, peer.short, peer.corrupt_bytes, peer.sent),
-             img_sha=(sha(img[:SIZE]), sha(img[SIZE:2 * SIZE])))
+             img_sha=(sha(img[:SIZE]), sha(img[SIZE:2 * SIZE])),
+             img=img if opts.disk_mb else None)
     if not opts.quiet:
         print(f"  [{opts.name}] {opts.kind} boot, {wall:.1f}s, log {os.path.relpath(logf, TOP)}", flush=True)
     return r

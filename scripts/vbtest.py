@@ -38,8 +38,22 @@ Scenarios beyond the data path of README.md "Tests" (each a QEMU boot):
                    half claim, a message when left unclaimed, works
                    afterwards (a failed probe is followed by a virtio-pci
                    rebind: drivers do not reset the device on that path)
-  progress         force,pool=256K,max=PROGRESS_MAX: two 4 MiB O_DIRECT
+  progress         force,pool=256K,max=PROGRESS_MAX (raised to the reserve): two 4 MiB O_DIRECT
                    readers and a writer finish (180 s) with data intact
+  bigio-8m         force, vda with opt_io_size=8M: two 16 MiB O_DIRECT
+                   writers from huge-page buffers (16 MiB requests), two
+                   readers, then again in requests of 256K..4M (vbbig)
+  bigio-64m        the same with opt_io_size=64M and force,pool=256K,max=1M
+                   (below the smallest max= accepted: clamped, mode force
+                   kept, no "ignoring" line)
+  nohighorder      force: the pools shrunk, then every page allocation of
+                   order >= 4 refused (fail_page_alloc) while 16 MiB is
+                   written and read back in requests of 256K..4M
+  mq               force,pool=256K,max=1M, 4 CPUs, vda num-queues=4: four
+                   workers write and verify their 4 MiB, 2 rounds; vda's
+                   completions never stand still for MQ_MAXGAP s
+                   (all four: the image holds the splitmix64 pattern, every
+                   worker exits 0, vda bounced, clean log; a hang fails)
   soak-*           tests/guest/vbsoak.sh in its short form (VB_SOAK_MB,
                    VB_SOAK_SEC, VB_SOAK_PHASES): fio --verify, byte-checked
                    disk reads and net streams, rng, with faults; see SOAKS
@@ -49,6 +63,7 @@ boot, default 240), VB_LANE (6.12 or 7.3: picks the kernel and Xen),
 VB_KERNEL, VB_INITRD, VB_XEN (paths).
 """
 import argparse
+import array
 import collections
 import concurrent.futures
 import dataclasses
@@ -169,7 +184,11 @@ def check_claimed(res, r, backend, direct):
                 res.check(f"{n}/{what}-{d}-bounced", b > 0 and dr == 0 and
                           r.stat(d, "bytes_to_device") > 0 and r.stat(d, "bad_unmaps") == 0,
                           f"bounced={b} direct={dr} bad_unmaps={r.stat(d, 'bad_unmaps')}")
-            res.check(f"{n}/{what}-{d}-no-leak", r.stat(d, "in_use") >= 0 and
+            # Printed signed: an unmap counted twice reads -1.  A disk is
+            # idle when the guest reports, so nothing of it may be mapped;
+            # virtio-net keeps its RX ring posted.
+            use = r.stat(d, "in_use")
+            res.check(f"{n}/{what}-{d}-no-leak", (use == 0 if what == "blk" else use >= 0) and
                       r.stat(d, "fail_oversize") == 0,
                       f"in_use={r.stat(d, 'in_use')} oversize={r.stat(d, 'fail_oversize')}")
 
@@ -178,6 +197,7 @@ def check_claimed(res, r, backend, direct):
 
 def sc_on(res, cfg):
     r = boot(cfg, "on", vb="on")
+    check_clean_log(res, r)
     check_data(res, r)
     if cfg.map_ops:
         # virtio_map_ops: 1:1 is the DMA API itself, so nothing is
@@ -198,6 +218,7 @@ def sc_on(res, cfg):
 
 def sc_force(res, cfg):
     r = boot(cfg, "force", vb="force")
+    check_clean_log(res, r)
     check_data(res, r)
     check_claimed(res, r, "identity", direct=False)
 
@@ -208,6 +229,7 @@ JUNK_VB = "on,net:force,bogus:on"
 def sc_junk(res, cfg):
     # A junk rule among good ones: the whole parameter is refused.
     r = boot(cfg, "junk", vb=JUNK_VB)
+    check_clean_log(res, r)
     check_data(res, r)
     res.check("junk/rule-warning", "rule 'bogus:on': 'bogus' is neither a virtio device type" in r.log,
               "no warning naming the bad rule")
@@ -218,32 +240,52 @@ def sc_junk(res, cfg):
               and len(r.decisions) == len(r.devs) and not r.stats, f"{r.decisions}")
 
 
-SMALLPOOL_MAX = "6M"    # above the smallest max= the kernel accepts
+# max= of smallpool and soak-force: below every device's progress reserve
+# (7936K with 2 CPUs), so the kernel raises it to that, per device, and
+# the pool is as small as forward progress allows.
+SMALLPOOL_MAX = "6M"
 
 
 def sc_smallpool(res, cfg):
     # The blk test alone no longer fills a pool that can hold one largest
     # request; two 4 MiB readers and a writer at once do (see progress).
     r = boot(cfg, "smallpool", vb=f"force,pool=512K,max={SMALLPOOL_MAX}", tests="blk+net+rng+progress")
+    check_clean_log(res, r)
     check_data(res, r)
     check_sums(res, r, "progress-", 10)
     ex = sum(max(0, r.stat(d, "fail_exhausted")) for d in r.stats)
-    pools = [r.stat(d, "pool_bytes") for d in r.stats]
-    res.check("smallpool/bounded", pools and all(0 < p <= size_bytes(SMALLPOOL_MAX) for p in pools),
-              f"pool_bytes={pools}, max {SMALLPOOL_MAX}")
+    check_reserve_max(res, r, SMALLPOOL_MAX)
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
     # The warning names the device, the pool and its limit, and what to do.
     knob = re.search(r"virtio_bounce: (virtio\d+): pool exhausted \((\d+)K in the pool, max (\d+)K\) "
                      r"mapping \d+ bytes; .* boot with virtio_bounce=\.\.\.,max=(\d+)K or above, "
                      r"or write that to /sys/bus/virtio/devices/(virtio\d+)/virtio_bounce/max", r.log)
     res.check("smallpool/exhausted-names-the-knob",
-              knob and knob.group(1) == knob.group(5) and int(knob.group(3)) << 10 == size_bytes(SMALLPOOL_MAX)
+              knob and knob.group(1) == knob.group(5)
+              and int(knob.group(3)) << 10 == r.stat(knob.group(1), "pool_max")
               and int(knob.group(4)) > int(knob.group(3)),
               "no exhaustion warning naming the device's max file and a larger max=")
 
 
+def check_reserve_max(res, r, asked):
+    """max=@asked below the progress reserve: every device keeps force, its
+    max is raised to its reserve (and says so), and the pool stays within."""
+    n = r.name
+    for d in sorted(r.stats):
+        reserve, pmax = r.stat(d, "reserve_bytes"), r.stat(d, "pool_max")
+        said = re.search(rf"virtio_bounce: {d}: max={size_bytes(asked) >> 10}K raised to {reserve >> 10}K, "
+                         r"the progress reserve", r.log)
+        res.check(f"{n}/{d}-max-raised-to-reserve",
+                  reserve > size_bytes(asked) and pmax == reserve and said is not None,
+                  f"reserve_bytes={reserve} pool_max={pmax}, asked {asked}, line said: {bool(said)}")
+        res.check(f"{n}/{d}-bounded", 0 < r.stat(d, "pool_bytes") <= pmax and
+                  r.stat(d, "pool_peak_bytes") <= pmax,
+                  f"pool_bytes={r.stat(d, 'pool_bytes')} peak={r.stat(d, 'pool_peak_bytes')} max={pmax}")
+
+
 def sc_iommu(res, cfg):
     r = boot(cfg, "iommu", kind="iommu", vb="on", iommu_platform=True)
+    check_clean_log(res, r)
     check_data(res, r)
     check_claimed(res, r, "parent", direct=False)
     res.check("iommu/why", all("IOMMU-DMA domain" in v[3] for v in r.decisions.values()) and r.decisions,
@@ -264,6 +306,7 @@ def xen_translated(r):
 
 def sc_xen_on(res, cfg):
     r = boot(cfg, "xen-on", kind="xen", vb="on", tests="blk+net+rng+xenstraddle")
+    check_clean_log(res, r)
     check_data(res, r)
     check_claimed(res, r, "xen", direct=True)
     res.check("xen-on/translated", len(xen_translated(r)) > 0,
@@ -280,6 +323,7 @@ def sc_xen_on(res, cfg):
 
 def sc_xen_force(res, cfg):
     r = boot(cfg, "xen-force", kind="xen", vb="force")
+    check_clean_log(res, r)
     check_data(res, r)
     check_claimed(res, r, "xen", direct=False)
     res.check("xen-force/translated", len(xen_translated(r)) > 0,
@@ -289,19 +333,27 @@ def sc_xen_force(res, cfg):
 def sc_xen_failpool(res, cfg):
     r = boot(cfg, "xen-failpool", kind="xen", vb="force",
              extra="fail_virtio_bounce_chunk=1,100,0,-1")
+    check_clean_log(res, r)
     check_data(res, r)
     res.check("xen-failpool/message", "could not build any pool chunk: left to the stock path" in r.log
               and "cannot add a 256 KiB chunk to the xen pool" in r.log, "no clear message")
     res.check("xen-failpool/stock", not r.stats, f"debugfs dirs present: {list(r.stats)}")
 
 
+# Chunks of 256 KiB in a device's progress reserve with 2 CPUs
+# (vb_footprint(2) = 7936K, KUnit vb_test_footprint).
+RESERVE_CHUNKS_2CPU = 31
+
+
 def sc_xen_growfail(res, cfg):
-    # Initial pools (4 devices x 17 chunks of 256 KiB) are built, every
-    # later exchange fails.  The fixed pools cannot hold virtio-net's RX
-    # ring plus a write-back burst: what they cannot serve must go to
+    # Initial pools (4 devices x their progress reserve: 31 chunks of
+    # 256 KiB with dom0's 2 vCPUs, vb_footprint(2)) are built, every later
+    # exchange fails.  The fixed pools cannot hold virtio-net's RX ring
+    # plus a write-back burst at once: what they cannot serve must go to
     # swiotlb-xen per mapping (fallback), with I/O intact and no stall.
     r = boot(cfg, "xen-growfail", kind="xen", vb="force", tests="blk+net+rng",
-             extra=f"fail_virtio_bounce_chunk=1,100,{4 * 17 * (256 << 10) + 1},-1")
+             extra=f"fail_virtio_bounce_chunk=1,100,{4 * RESERVE_CHUNKS_2CPU * (256 << 10) + 1},-1")
+    check_clean_log(res, r)
     check_data(res, r)
     check_claimed(res, r, "xen", direct=False)
     fails = sum(max(0, r.stat(d, "grow_failures")) for d in r.stats)
@@ -321,6 +373,7 @@ def sc_xen_growfail(res, cfg):
 
 def sc_xen_stock(res, cfg):
     r = boot(cfg, "xen-stock", kind="xen", vb="off")
+    check_clean_log(res, r)
     check_data(res, r)
 
 
@@ -328,8 +381,10 @@ def sc_xen_stock(res, cfg):
 
 # Kernel messages no scenario may produce (a stack dump alone may be
 # fault injection's "FAULT_INJECTION: forcing a failure").
-BAD_LOG = re.compile(r"Oops|\bBUG\b|WARNING:|general protection|KASAN|"
-                     r"blocked for more than|detected stalls?|Kernel panic")
+BAD_LOG = re.compile(r"Oops|\bBUG\b|WARNING:|general protection|KASAN|UBSAN|KMSAN|"
+                     r"blocked for more than|INFO: task |detected stalls?|rcu: INFO|"
+                     r"Kernel panic|DMA-API: [\w-]+ \S+: |I/O error|messages dropped|"
+                     r"deprecated workqueue")
 
 
 def bad_lines(log):
@@ -548,10 +603,9 @@ def sc_failattach(res, cfg):
               "vdb read after the last bind differs from the pattern")
 
 
-# max= of the progress scenario: the smallest the kernel accepts ("max=...
-# is below 5256K, the smallest pool that can always hold one largest
-# request"; progress/accepted prints that message if it changes).
-PROGRESS_MAX = "5256K"
+# max= of the progress scenario: below every device's progress reserve, so
+# the pool is the smallest the kernel allows (the reserve, per device).
+PROGRESS_MAX = "1M"
 
 
 def refused_param(log):
@@ -571,9 +625,190 @@ def sc_progress(res, cfg):
     check_sums(res, r, "progress-", 10)
     res.check("progress/vda-image", same_digest(r.pattern_sha, r.img_sha[0]),
               "host image of vda differs from the pattern")
-    pools = {d: r.stat(d, "pool_bytes") for d in r.stats}
-    res.check("progress/bounded", pools and all(0 < p <= size_bytes(PROGRESS_MAX) for p in pools.values()),
-              f"pool_bytes {pools}, max {PROGRESS_MAX}")
+    check_reserve_max(res, r, PROGRESS_MAX)
+
+
+# ------------------------------------------------------ forward progress
+#
+# Large requests (tests/guest/init t_bigio, t_nohighorder, t_mq; guest
+# tool tests/guest/vbbig.c): the pool must keep I/O moving with requests
+# of up to 16 MiB from physically contiguous (huge page) buffers, with the
+# buddy allocator refusing every order >= 4, and with four queues at once
+# in a small pool.  A hang is a timeout, a FAIL.
+
+MIB = 1 << 20
+BIG_DISK_MB = 32
+SPLITMIX_GAMMA = 0x9e3779b97f4a7c15
+M64 = (1 << 64) - 1
+
+
+def splitmix_pattern(off, size, seed):
+    """What vbbig writes to disk bytes [@off, @off + @size) with @seed:
+    64-bit little-endian words, the word at disk offset o is
+    splitmix64(seed ^ (o / 8)), splitmix64(x) = mix(x + golden gamma)."""
+    a = array.array("Q", bytes(size))
+    w0 = off // 8
+    for i in range(size // 8):
+        z = ((seed ^ (w0 + i)) + SPLITMIX_GAMMA) & M64
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+        a[i] = z ^ (z >> 31)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
+
+
+class BigTest(typing.NamedTuple):
+    """What one guest test of large requests leaves, for the host to check."""
+    regions: tuple[tuple[int, int, int], ...]   # (disk offset, size, seed offset) the image must hold
+    diffs: tuple[str, ...]                      # its readers' tags (VBVAL TAG-diff must be 0)
+    rcs: int                                    # exit codes in VBVAL <test>-rc
+    hugepages: int                              # huge pages it needs (0: optional)
+
+
+# Rounds of each mq worker (tests/guest/init MQ_ROUNDS).
+MQ_ROUNDS = 6
+
+BIG_TESTS = {
+    # round 2 (seed + 2) is what both 16 MiB regions hold at the end
+    "bigio": BigTest(((0, 16 * MIB, 2), (16 * MIB, 16 * MIB, 2)),
+                     ("bigio-r1-a", "bigio-r1-b", "bigio-r2-a", "bigio-r2-b"), 8, 16),
+    "nohighorder": BigTest(((0, 16 * MIB, 0),), ("nohighorder-r",), 2, 8),
+    # worker i, round r: seed + 10 * r + i; the last round stays
+    "mq": BigTest(tuple((i * 4 * MIB, 4 * MIB, 10 * MQ_ROUNDS + i) for i in range(4)),
+                  tuple(f"mq-{i}-r{r}" for i in range(4) for r in range(1, MQ_ROUNDS + 1)),
+                  4 * 2 * MQ_ROUNDS, 0),
+}
+
+
+def big_vda(r):
+    """vda's virtioN: the guest says; else its PCI function 00:04.0."""
+    return r.vals.get("vda-dev") or next((d for d, p in dma_dev_of(r.log).items() if p == "0000:00:04.0"), "?")
+
+
+def image_diff(img, off, want):
+    """(bytes of @img at @off that differ from @want, first differing offset)."""
+    got = img[off:off + len(want)] if img is not None else b""
+    if got == want:
+        return 0, None
+    n = len(want) - len(got) + sum(1 for a, b in zip(got, want) if a != b)
+    first = next((off + i for i, (a, b) in enumerate(zip(got, want)) if a != b), off + len(got))
+    return n, first
+
+
+def check_big_data(res, r, test, seed, disk_bytes, t=None):
+    """The guest finished, every worker exited 0, every read-back matched,
+    no vbbig error, and the host's image holds the pattern of every region
+    (and zeros elsewhere).  @t: BIG_TESTS[@test] unless given."""
+    n, t = r.name, t or BIG_TESTS[test]
+    res.check(f"{n}/boot", r.finished,
+              f"guest did not finish (timeout={r.timed_out}, last VBVAL {list(r.vals.items())[-3:]}), see {r.logf}")
+    errs = {k: v for k, v in r.vals.items() if k.endswith("-err")}
+    res.check(f"{n}/no-io-errors", not errs, f"{errs}")
+    rcs = r.vals.get(f"{test}-rc", "").split(",")
+    res.check(f"{n}/workers-exit-0", len(rcs) == t.rcs and all(x == "0" for x in rcs),
+              f"{test}-rc {r.vals.get(f'{test}-rc')} (want {t.rcs} zeros)")
+    diffs = {d: r.vals.get(f"{d}-diff") for d in t.diffs}
+    res.check(f"{n}/read-back", all(v == "0" for v in diffs.values()),
+              f"differing bytes per reader {diffs}" +
+              "".join(f", {d} first at {r.vals[d + '-firstdiff']}" for d in t.diffs if d + "-firstdiff" in r.vals))
+    img = r.img
+    bad = {}
+    covered = bytearray(disk_bytes // MIB)
+    for off, size, so in t.regions:
+        nd, first = image_diff(img, off, splitmix_pattern(off, size, seed + so))
+        if nd:
+            bad[f"{off // MIB}M+{size // MIB}M"] = f"{nd} bytes differ, first at {first}"
+        covered[off // MIB:(off + size) // MIB] = b"\1" * (size // MIB)
+    res.check(f"{n}/image", img is not None and len(img) == disk_bytes and not bad,
+              f"host image {len(img) if img is not None else 'missing'} bytes (want {disk_bytes}); "
+              f"regions that differ from the pattern: {bad or 'none'}")
+    stray = [i for i, c in enumerate(covered) if not c and img is not None and
+             img[i * MIB:(i + 1) * MIB].count(0) != MIB]
+    res.check(f"{n}/image-elsewhere-zero", img is not None and not stray,
+              f"MiB blocks written outside the test's regions: {stray[:8]}")
+
+
+def check_big_bounced(res, r):
+    """vda went through the pool: bounced, nothing mapped 1:1."""
+    vda = big_vda(r)
+    b, d = r.stat(vda, "bounced"), r.stat(vda, "direct")
+    res.check(f"{r.name}/vda-bounced", b > 0 and d == 0 and r.stat(vda, "bad_unmaps") == 0,
+              f"{vda}: bounced={b} direct={d} bad_unmaps={r.stat(vda, 'bad_unmaps')} "
+              f"({'-1: no debugfs stats' if r.finished else 'the guest never dumped its stats'}), "
+              f"decision {r.decisions.get(vda)}")
+
+
+def big_boot(cfg, name, test, vb, **opts):
+    """One boot of a large-request test with a fresh seed: (Boot, seed)."""
+    seed = random.randrange(1, 1 << 40)
+    r = boot(cfg, name, vb=vb, tests=test, extra=f"vbseed={seed}", disk_mb=BIG_DISK_MB,
+             timeout=cfg.scaled(300), **opts)
+    vda = big_vda(r)
+    print(f"  [{name}] {vda}: {r.vals.get('vda-queue', 'no queue limits')}, huge pages "
+          f"{r.vals.get(test + '-hugepages', '?')}, largest slot used {r.vals.get(test + '-maxslot', '?')}, "
+          f"pool_peak {r.stat(vda, 'pool_peak_bytes')} fail_exhausted {r.stat(vda, 'fail_exhausted')} "
+          f"fallback {r.stat(vda, 'fallback')}", flush=True)
+    return r, seed
+
+
+def check_big(res, r, test, seed):
+    check_big_data(res, r, test, seed, BIG_DISK_MB * MIB)
+    check_big_bounced(res, r)
+    check_clean_log(res, r)
+
+
+def check_queue(res, r, key, want):
+    """The scratch disk's queue limits say the QEMU property took."""
+    q = dict(kv.split("=", 1) for kv in r.vals.get("vda-queue", "").split(",") if "=" in kv)
+    res.check(f"{r.name}/setup-{key}", q.get(key) == str(want), f"vda {key} {q.get(key)} (want {want})")
+
+
+def sc_bigio(name, opt_io, vb):
+    def run(res, cfg):
+        r, seed = big_boot(cfg, name, "bigio", vb, blk_props=f",opt_io_size={opt_io}")
+        check_queue(res, r, "optimal_io_size", opt_io)
+        check_big(res, r, "bigio", seed)
+        if "max=" not in vb:
+            return
+        # A max= below what the kernel accepts: it keeps the mode (force)
+        # and clamps max=, saying so; it must not drop the whole parameter.
+        vda = big_vda(r)
+        res.check(f"{name}/vda-mode-force", r.decisions.get(vda, ("?",))[0] == "force",
+                  f"{vda}'s decision {r.decisions.get(vda)}")
+        res.check(f"{name}/parameter-kept", not refused_param(r.log), "\n    " + "\n    ".join(refused_param(r.log)))
+    return run
+
+
+def sc_nohighorder(res, cfg):
+    n = "nohighorder"
+    r, seed = big_boot(cfg, n, n, "force")
+    check_big(res, r, n, seed)
+    inj = r.vals.get("nohighorder-injected", "")
+    print(f"  [{n}] fail_page_alloc refused {inj or '?'} allocations; vda "
+          f"{r.vals.get('nohighorder-watch', 'no watch line')} (last watch)", flush=True)
+    res.check(f"{n}/allocations-refused", inj.isdigit() and int(inj) > 0,
+              f"fail_page_alloc refused {inj or 'nothing reported'} allocations of order >= 4 "
+              f"(vda grow_failures during the test {r.vals.get('nohighorder-grow-failures')}, "
+              f"last watch {r.vals.get('nohighorder-watch')}, "
+              f"pool after shrink {r.vals.get('nohighorder-pool-after-shrink')})")
+
+
+MQ_MAXGAP = 10      # seconds vda's completions may stand still while workers run
+
+
+def sc_mq(res, cfg):
+    n = "mq"
+    r, seed = big_boot(cfg, n, n, "force,pool=256K,max=1M", smp=4, blk_props=",num-queues=4")
+    check_queue(res, r, "hw_queues", 4)
+    check_big(res, r, n, seed)
+    try:
+        gap = float(r.vals.get("mq-maxgap", ""))
+    except ValueError:
+        gap = None
+    res.check(f"{n}/progress", gap is not None and gap < MQ_MAXGAP,
+              f"vda's completions stood still for {r.vals.get('mq-maxgap', '(not reported)')} s "
+              f"while workers ran (want < {MQ_MAXGAP})")
 
 
 # ------------------------------------------------------------------ soak
@@ -1052,6 +1287,34 @@ def sc_negative(res, cfg):
         check_vbtop(sub, fake, "virtio1", "neg")
         res.check(f"negative/vbtop-{what}", sub.failed == want, f"{sub.failed} failed, want {want}")
     check_shared_workdir(res)
+    check_big_controls(res)
+
+
+def check_big_controls(res):
+    """The large-request checks against fakes: a clean one passes, each
+    fault fails exactly one check."""
+    seed = 12345
+    t = BigTest(((0, MIB, 0), (MIB, MIB, 5)), ("neg-r1", "neg-r2"), 4, 0)
+    img = splitmix_pattern(0, MIB, seed) + splitmix_pattern(MIB, MIB, seed + 5) + bytes(MIB)
+    vals = {"neg-rc": "0,0,0,0", "neg-r1-diff": "0", "neg-r2-diff": "0"}
+
+    def flip(b, at):
+        return b[:at] + bytes([b[at] ^ 0x10]) + b[at + 1:]
+    for what, kw, want in (("clean", {}, 0),
+                           ("hang", {"done": False, "timed_out": True}, 1),
+                           ("image-byte-flipped", {"img": flip(img, MIB + 4097)}, 1),
+                           ("image-old-round", {"img": splitmix_pattern(0, 2 * MIB, seed) + bytes(MIB)}, 1),
+                           ("image-short", {"img": img[:2 * MIB]}, 2),
+                           ("stray-write", {"img": flip(img, 2 * MIB + 77)}, 1),
+                           ("reader-diff", {"vals": dict(vals, **{"neg-r2-diff": "1"})}, 1),
+                           ("reader-missing", {"vals": {k: v for k, v in vals.items() if k != "neg-r1-diff"}}, 1),
+                           ("worker-rc", {"vals": dict(vals, **{"neg-rc": "0,0,1,0"})}, 1),
+                           ("worker-rc-missing", {"vals": dict(vals, **{"neg-rc": "0,0,0"})}, 1),
+                           ("io-error", {"vals": dict(vals, **{"neg-w-err": "write-at-0-len-4096-got--1-errno-5"})}, 1)):
+        fake = Boot(**dict(dict(name="neg", done=True, timed_out=False, logf="-", vals=vals, img=img), **kw))
+        sub = Results(label=f"  control (large requests, {what}): ")
+        check_big_data(sub, fake, "neg", seed, 3 * MIB, t)
+        res.check(f"negative/big-{what}", sub.failed == want, f"{sub.failed} failed, want {want}")
 
 
 def check_shared_workdir(res):
@@ -1161,6 +1424,7 @@ def sc_trace(res, cfg):
     r, o, vdb = t.boot, t.outputs, t.vdb
     if not res.check("trace/boot", r.finished, f"see {r.logf}"):
         return
+    check_clean_log(res, r)
     res.check("trace/workload", r.vals.get("trace-reads-4096") == "100" and
               r.vals.get("trace-reads-512") == "50", f"{r.vals}")
     h = dev_block(o["hist"], vdb or "?")
@@ -1226,6 +1490,10 @@ SCENARIOS = {
     "failattach": sc_failattach,
     "progress": sc_progress,
     "rules": sc_rules,
+    "bigio-8m": sc_bigio("bigio-8m", 8 * MIB, "force"),
+    "bigio-64m": sc_bigio("bigio-64m", 64 * MIB, "force,pool=256K,max=1M"),
+    "nohighorder": sc_nohighorder,
+    "mq": sc_mq,
 }
 SCENARIOS.update({n: sc_soak(n) for n in SOAKS})
 

@@ -4,14 +4,18 @@
 #   100 O_DIRECT reads of 4096 bytes and 50 of 512 bytes from /dev/vdb
 T=/sys/kernel/tracing
 # The dumps go to the serial console, as kernel messages do: keep those off
-# the console while dumping, or a line printed meanwhile splits an event.
+# the console while dumping, or a line printed meanwhile splits an event;
+# then replay what the kernel said meanwhile, so that the host's check of
+# the log still sees every report.
 dump() {
 	lvl=$(cut -f1 /proc/sys/kernel/printk)
+	before=$(dmesg | wc -l)
 	echo 1 > /proc/sys/kernel/printk
 	echo "$1"
 	cat $T/trace
 	echo "$2"
 	echo "$lvl" > /proc/sys/kernel/printk
+	dmesg | tail -n +$((before + 1)) | sed 's/^/VBDMESG /'
 }
 echo 0 > $T/tracing_on
 echo nop > $T/current_tracer
