@@ -673,7 +673,9 @@ BIG_TESTS = {
     # round 2 (seed + 2) is what both 16 MiB regions hold at the end
     "bigio": BigTest(((0, 16 * MIB, 2), (16 * MIB, 16 * MIB, 2)),
                      ("bigio-r1-a", "bigio-r1-b", "bigio-r2-a", "bigio-r2-b"), 8, 16),
-    "nohighorder": BigTest(((0, 16 * MIB, 0),), ("nohighorder-r",), 2, 8),
+    # three workers, 8 MiB each, worker i with seed + i
+    "nohighorder": BigTest(tuple((i * 8 * MIB, 8 * MIB, i) for i in range(3)),
+                           tuple(f"nohighorder-r{i}" for i in range(3)), 6, 4),
     # worker i, round r: seed + 10 * r + i; the last round stays
     "mq": BigTest(tuple((i * 4 * MIB, 4 * MIB, 10 * MQ_ROUNDS + i) for i in range(4)),
                   tuple(f"mq-{i}-r{r}" for i in range(4) for r in range(1, MQ_ROUNDS + 1)),
@@ -787,9 +789,14 @@ def sc_nohighorder(res, cfg):
     inj = r.vals.get("nohighorder-injected", "")
     print(f"  [{n}] fail_page_alloc refused {inj or '?'} allocations; vda "
           f"{r.vals.get('nohighorder-watch', 'no watch line')} (last watch)", flush=True)
-    res.check(f"{n}/allocations-refused", inj.isdigit() and int(inj) > 0,
+    grow = r.vals.get("nohighorder-grow-failures", "")
+    carved = r.vals.get("nohighorder-recarves", "")
+    # Refused, refused to the pool itself (it asked for chunks), and the
+    # pool carved idle chunks instead.
+    res.check(f"{n}/allocations-refused", inj.isdigit() and int(inj) > 0 and
+              grow.isdigit() and int(grow) > 0 and carved.isdigit() and int(carved) > 0,
               f"fail_page_alloc refused {inj or 'nothing reported'} allocations of order >= 4 "
-              f"(vda grow_failures during the test {r.vals.get('nohighorder-grow-failures')}, "
+              f"(vda grow_failures during the test {grow or '?'}, recarves {carved or '?'}, "
               f"last watch {r.vals.get('nohighorder-watch')}, "
               f"pool after shrink {r.vals.get('nohighorder-pool-after-shrink')})")
 
