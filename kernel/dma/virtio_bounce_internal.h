@@ -200,6 +200,8 @@ struct vb_mag {
  * @idx: index of the class
  * @slots_per_chunk: slots in one chunk of this class
  * @mag_cap: magazine capacity for this class (0: no per-CPU caching)
+ * @caching: @mag_cap while frees go to the per-CPU caches, 0 while the
+ *	pool is scarce (vb_set_scarce()): the one field a free reads
  * @partial: chunks with free slots
  * @depot: full magazines
  * @spare: empty magazines
@@ -214,6 +216,7 @@ struct vb_class {
 	unsigned int idx;
 	unsigned int slots_per_chunk;
 	unsigned int mag_cap;
+	unsigned int caching;
 	struct list_head partial;
 	struct vb_mag *depot;
 	struct vb_mag *spare;

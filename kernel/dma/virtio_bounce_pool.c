@@ -330,6 +330,17 @@ static int vb_grow_failed(struct vb_dev *vd, struct vb_class *k, size_t bytes,
 	return err;
 }
 
+/* Put a chunk whose slots are all free on class @k's list. */
+static void vb_class_add(struct vb_class *k, struct vb_chunk *c)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&k->lock, flags);
+	list_add(&c->node, &k->partial);
+	k->nr_chunks++;
+	spin_unlock_irqrestore(&k->lock, flags);
+}
+
 /**
  * vb_grow() - add one chunk to a class
  * @vd: the device
@@ -375,10 +386,7 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 	vd->grows++;
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 
-	spin_lock_irqsave(&k->lock, flags);
-	list_add(&c->node, &k->partial);
-	k->nr_chunks++;
-	spin_unlock_irqrestore(&k->lock, flags);
+	vb_class_add(k, c);
 	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, c->phys,
 				 c->dma, 0);
 	return 0;
@@ -463,6 +471,21 @@ static void vb_empty_cpu(struct vb_dev *vd, struct vb_pcpu *p)
 		vb_mag_empty(k, p->c[i].prev);
 		spin_unlock_irqrestore(&k->lock, flags);
 	}
+}
+
+/*
+ * Short of slots, the per-CPU caches hoard nothing (vb_footprint()): a
+ * refill takes one slot, a free goes straight back to its chunk.  The
+ * free path reads only its class's @caching, as it read @mag_cap.
+ */
+static void vb_set_scarce(struct vb_dev *vd, bool on)
+{
+	unsigned long at = on ? (jiffies ?: 1) : 0;
+	unsigned int i;
+
+	WRITE_ONCE(vd->scarce, at);
+	for (i = 0; i < VB_NR_CLASSES; i++)
+		WRITE_ONCE(vd->cls[i].caching, on ? 0 : vd->cls[i].mag_cap);
 }
 
 /*
@@ -596,7 +619,7 @@ struct vb_slot *vb_slot_alloc(struct vb_dev *vd, unsigned int cls,
 		/* It cannot grow now: hoard nothing per CPU (vb_footprint()). */
 		if (vb_grow_backoff(vd) ||
 		    bytes + VB_CHUNK_BYTES > READ_ONCE(vd->pool_max))
-			WRITE_ONCE(vd->scarce, jiffies ?: 1);
+			vb_set_scarce(vd, true);
 		/*
 		 * The driver gives back what it mapped and retries, likely
 		 * before the worker runs: it must not find the class full
@@ -671,7 +694,7 @@ void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot)
 	struct vb_class *k = slot->chunk->cls;
 	unsigned long flags;
 
-	if (k->mag_cap && likely(!READ_ONCE(vd->scarce))) {
+	if (likely(READ_ONCE(k->caching))) {
 		vb_cache_put(vd, k, slot);
 		return;
 	}
@@ -873,18 +896,6 @@ static struct vb_chunk *vb_take_idle(struct vb_dev *vd, unsigned int not)
 	return NULL;
 }
 
-/* Give @c back to its class: vb_recarve() could not use it. */
-static void vb_untake(struct vb_chunk *c)
-{
-	struct vb_class *k = c->cls;
-	unsigned long flags;
-
-	spin_lock_irqsave(&k->lock, flags);
-	list_add_tail(&c->node, &k->partial);
-	k->nr_chunks++;
-	spin_unlock_irqrestore(&k->lock, flags);
-}
-
 /**
  * vb_recarve() - carve an idle chunk of another class into class @cls
  * @vd: the device
@@ -916,7 +927,7 @@ bool vb_recarve(struct vb_dev *vd, unsigned int cls)
 	if (!n || !n->free) {
 		if (n)
 			kvfree(n);
-		vb_untake(c);
+		vb_class_add(c->cls, c);	/* back where it was */
 		return false;
 	}
 	n->cls = k;
@@ -945,10 +956,7 @@ bool vb_recarve(struct vb_dev *vd, unsigned int cls)
 	vd->recarves++;
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 
-	spin_lock_irqsave(&k->lock, flags);
-	list_add(&n->node, &k->partial);
-	k->nr_chunks++;
-	spin_unlock_irqrestore(&k->lock, flags);
+	vb_class_add(k, n);
 
 	/* A lookup of a stale address may still read the old table. */
 	synchronize_rcu();
@@ -1011,7 +1019,7 @@ static void vb_shrink_worker(struct work_struct *w)
 	/* Caching comes back once no map has found its class dry for a while. */
 	if (READ_ONCE(vd->scarce) &&
 	    time_after(jiffies, READ_ONCE(vd->scarce) + vd->shrink_interval))
-		WRITE_ONCE(vd->scarce, 0);
+		vb_set_scarce(vd, false);
 	if (vd->shrink_interval)
 		queue_delayed_work(system_dfl_wq, &vd->shrink_work, vd->shrink_interval);
 }
@@ -1070,6 +1078,7 @@ static void vb_init_classes(struct vb_dev *vd)
 					    k->shift);
 		k->mag_cap = k->shift <= VB_CACHE_MAX_SHIFT ?
 			     min(VB_MAG_SIZE, k->slots_per_chunk) : 0;
+		k->caching = k->mag_cap;
 	}
 }
 
