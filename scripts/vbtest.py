@@ -771,6 +771,14 @@ def sc_bigio(name, opt_io, vb):
         r, seed = big_boot(cfg, name, "bigio", vb, blk_props=f",opt_io_size={opt_io}")
         check_queue(res, r, "optimal_io_size", opt_io)
         check_big(res, r, "bigio", seed)
+        # What the device was told: requests no larger than the progress
+        # reserve holds (1280 KiB), segments no larger than a slot.
+        q = dict(kv.split("=", 1) for kv in r.vals.get("vda-queue", "").split(",") if "=" in kv)
+        res.check(f"{name}/requests-bounded",
+                  q.get("max_sectors_kb", "").isdigit() and int(q["max_sectors_kb"]) <= 1280 and
+                  q.get("max_segment_size", "").isdigit() and int(q["max_segment_size"]) <= 262144,
+                  f"vda max_sectors_kb={q.get('max_sectors_kb')} max_segment_size={q.get('max_segment_size')} "
+                  f"(want <= 1280 and <= 262144 whatever io_opt says)")
         if "max=" not in vb:
             return
         # A max= below what the kernel accepts: it keeps the mode (force)
@@ -1499,6 +1507,10 @@ SCENARIOS = {
     "rules": sc_rules,
     "bigio-8m": sc_bigio("bigio-8m", 8 * MIB, "force"),
     "bigio-64m": sc_bigio("bigio-64m", 64 * MIB, "force,pool=256K,max=1M"),
+    # the other two corners: 8 MiB at the old smallest max= (5256K, which
+    # the kernel now raises to the reserve), 64 MiB at the default max=
+    "bigio-8m-small": sc_bigio("bigio-8m-small", 8 * MIB, "force,pool=256K,max=5256K"),
+    "bigio-64m-default": sc_bigio("bigio-64m-default", 64 * MIB, "force"),
     "nohighorder": sc_nohighorder,
     "mq": sc_mq,
 }
