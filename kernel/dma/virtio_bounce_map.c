@@ -257,7 +257,12 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	s->len = size;
 	s->offset = offset;
 	s->dir = dir;
-	WRITE_ONCE(s->state, VB_SLOT_MAPPED);
+	/*
+	 * Publish: a stale (double) unmap of this slot's address on another
+	 * CPU that sees MAPPED also sees this mapping's fields (pairs with
+	 * the acquire in vb_lookup()); plain moves on x86.
+	 */
+	smp_store_release(&s->state, VB_SLOT_MAPPED);
 	/*
 	 * Copy in for every direction, DMA_FROM_DEVICE too: if the device
 	 * writes less than it was given, copying the whole slot back at
@@ -339,7 +344,7 @@ static struct vb_slot *vb_lookup(struct vb_dev *vd, dma_addr_t dma,
 	dma_addr_t start;
 
 	*pool = !!s;
-	if (!s || READ_ONCE(s->state) != VB_SLOT_MAPPED)
+	if (!s || smp_load_acquire(&s->state) != VB_SLOT_MAPPED)
 		return NULL;
 	start = vb_slot_dma(s) + s->offset;
 	if (dma < start || dma - start >= max(s->len, 1U) ||

@@ -27,6 +27,7 @@
 #include <linux/kconfig.h>	/* IS_ENABLED() */
 #include <linux/log2.h>		/* is_power_of_2(), roundup_pow_of_two() */
 #include <linux/sizes.h>
+#include <asm/barrier.h>	/* smp_store_release(), smp_load_acquire() */
 
 /* ---- spinlocks as the kernel's --------------------------------------------- */
 
