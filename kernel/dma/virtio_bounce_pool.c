@@ -809,7 +809,11 @@ static void vb_flush_cpu(struct work_struct *w)
 	unsigned long flags;
 
 	local_lock_irqsave(&vd->pcpu->lock, flags);
-	if (!WARN_ON_ONCE(p != this_cpu_ptr(vd->pcpu)))
+	/*
+	 * Run elsewhere: queued for a CPU that then went offline
+	 * (vb_flush_unlocked()); vb_cpu_dead() empties that one.
+	 */
+	if (p == this_cpu_ptr(vd->pcpu))
 		vb_empty_cpu(vd, p);
 	local_unlock_irqrestore(&vd->pcpu->lock, flags);
 }
@@ -854,6 +858,34 @@ void vb_flush_caches(struct vb_dev *vd)
 			vb_empty_cpu(vd, per_cpu_ptr(vd->pcpu, cpu));
 	}
 	cpus_read_unlock();
+	vb_drain_depots(vd);
+}
+
+static int vb_cpuhp_state;
+
+/*
+ * The grow worker's flush, without cpus_read_lock(): a CPU going offline
+ * holds the hotplug lock for write while blk-mq waits for its queue's
+ * requests to complete (blk_mq_hctx_notify_offline()), and one of them
+ * may be waiting for this very flush to map.  Each online CPU empties its
+ * own cache; one that goes offline meanwhile is emptied by vb_cpu_dead()
+ * (its work item, run elsewhere, leaves the other CPU's cache alone), and
+ * offline ones were emptied when they died.  Without the hotplug state,
+ * the locked flush.
+ */
+static void vb_flush_unlocked(struct vb_dev *vd)
+{
+	int cpu;
+
+	if (vb_cpuhp_state <= 0 || hlist_unhashed(&vd->cpuhp)) {
+		vb_flush_caches(vd);
+		return;
+	}
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, system_highpri_wq,
+			      &per_cpu_ptr(vd->pcpu, cpu)->flush);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(vd->pcpu, cpu)->flush);
 	vb_drain_depots(vd);
 }
 
@@ -1001,7 +1033,7 @@ static void vb_grow_worker(struct work_struct *w)
 			continue;
 		if (!vb_grow_backoff(vd) && !vb_grow(vd, i, GFP_KERNEL))
 			continue;
-		vb_flush_caches(vd);
+		vb_flush_unlocked(vd);
 		if (starved || vb_class_low(k))
 			vb_recarve(vd, i);
 	}
@@ -1025,7 +1057,6 @@ static void vb_shrink_worker(struct work_struct *w)
 }
 
 /* CPU hotplug: a dead CPU's magazines would hoard their slots for good. */
-static int vb_cpuhp_state;
 
 static int vb_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
