@@ -344,6 +344,7 @@ static struct vb_slot *vb_lookup(struct vb_dev *vd, dma_addr_t dma,
 	dma_addr_t start;
 
 	*pool = !!s;
+	/* Pairs with the store-release in vb_bounce(): the fields are its. */
 	if (!s || smp_load_acquire(&s->state) != VB_SLOT_MAPPED)
 		return NULL;
 	start = vb_slot_dma(s) + s->offset;
