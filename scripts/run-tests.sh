@@ -7,9 +7,10 @@
 #         checkpatch), the soak debug kernel, end-to-end with every short
 #         soak
 #   full  the same but the soak debug kernel and soak-debug (CI's hour)
-#   ci    build, KUnit in the base kernel, end-to-end but the soaks (what
-#         fits in CI's hour next to a full lane; the host checks read the
-#         same files)
+#   ci    build, host checks (checkpatch of the lane's patches, W=1 and
+#         sparse of its objects: the 6.12-only code is only built there),
+#         KUnit in the base kernel, end-to-end but the soaks (what fits in
+#         CI's hour next to a full lane)
 # Every stage prints its own "<stage>: N passed, N failed" and its wall
 # time; the last line is the total:  N passed, N failed, N skipped
 set -uo pipefail
@@ -85,7 +86,7 @@ for item in "${plan[@]}"; do
 	obj=build/obj; [ "$lane" = 6.12 ] || obj=build/obj-$lane
 	echo "==== lane $lane ($level)"
 	stage "build-$lane" "build-$lane" build_ok "$lane"
-	[ "$level" != ci ] && stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
+	stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
 	if [ "$level" != ci ]; then
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base debug
 		stage "series-$lane" series scripts/series.sh "$lane" "build/kunit-$lane"

@@ -106,6 +106,8 @@ class BootOptions:
     smp: int = 2                # guest CPUs (not under Xen: dom0_max_vcpus=2)
     blk_props: str = ""         # ",prop=value..." for the scratch disk vda's -device only
     disk_mb: int = 0            # scratch disk size in MiB (0: 2 * SIZE)
+    corrupt_at: int = -1        # >= 0: the host flips this byte of the pattern
+                                # disk after taking its digest (a negative control)
 
     def cmdline(self, port):
         console = "hvc0" if self.kind == "xen" else "ttyS0"
@@ -163,6 +165,7 @@ class Boot(GuestReport):
     logf: str = ""
     cmd: list[str] = field(default_factory=list)
     pattern_sha: str = ""               # the pattern disk (and net-tx payload)
+    disk_sha: str = ""                  # the pattern disk as written (corrupt_at)
     payload_sha: str = ""               # the host's net-rx payload
     payload_len: int = 0
     net_received: bytes | None = None   # what the guest sent to the host
@@ -443,8 +446,12 @@ def boot(cfg, opts):
     # pattern under each other's guest
     pattern = os.path.join(cfg.workdir, f"{opts.name}.pattern.img")
     pbytes = rnd.randbytes(SIZE)
+    dbytes = pbytes
+    if opts.corrupt_at >= 0:
+        at = opts.corrupt_at
+        dbytes = pbytes[:at] + bytes([pbytes[at] ^ 0x01]) + pbytes[at + 1:]
     with open(pattern, "wb") as f:
-        f.write(pbytes)
+        f.write(dbytes)
     disk = os.path.join(cfg.workdir, f"{opts.name}.disk.img")
     with open(disk, "wb") as f:
         f.truncate((opts.disk_mb << 20) if opts.disk_mb else 2 * SIZE)
@@ -464,6 +471,7 @@ def boot(cfg, opts):
     os.unlink(pattern)
     r = Boot(**vars(parse(log)), name=opts.name, tests=opts.tests.split("+"), wall=wall,
              timed_out=timed_out, logf=logf, cmd=cmd, pattern_sha=sha(pbytes),
+             disk_sha=sha(dbytes),
              payload_sha=sha(payload), payload_len=len(payload),
              net_received=peer.received, net_seconds=peer.seconds(),
              net_streams=(peer.streams, peer.streams_ok, peer.short, peer.corrupt_bytes, peer.sent),

@@ -5,8 +5,10 @@
 # Phases of concurrent I/O with faults, a rebind of every virtio driver
 # between phases, then an idle check; every result is a line for the host
 # (scripts/vbtest.py, soak scenarios).  Kernel command line:
-#   vbsoakmb=N     MiB for fio to move per phase (writes + verify reads)
-#   vbsoaksec=S    seconds per phase at most (fio's runtime)
+#   vbsoakmb=N     MiB for fio's O_DIRECT jobs to write per phase, each
+#                  byte read back and verified
+#   vbsoaksec=S    seconds per phase at most (fio's runtime: a hang guard;
+#                  a job it cuts short fails the host's check)
 #   vbsoakph=P     phases (default 3)
 #   vbsoakf=F+F..  faults: chunk=PCT (fail_virtio_bounce_chunk), page=PCT
 #                  (fail_page_alloc, atomic, order >= 6: the atomic grow
@@ -196,16 +198,26 @@ w_cpuhp() {
 fio_line() {	# fio_line PHASE: terse output -> VBFIO lines
 	awk -F';' -v p="$1" '$1 == 3 { printf "VBFIO %s %s err=%s read_kb=%s write_kb=%s\n", p, $3, $5, $6, $47 }'
 }
+# Each verifying job moves its half of vbsoakmb as whole passes over its
+# region (fio stops a verifying write job at --size whatever --io_size
+# says; --loops repeats it): every byte written is read back and checked,
+# and the host checks that each job wrote and verified exactly what it
+# was asked (a job that --runtime cut short fails).  The pattern disk's
+# reads are w_vdb's, each compared with the pattern.
+RAND_KB=6144
+SEQ_KB=4096
+half=$((mb * 1024 / 2))
+rand_loops=$(((half + RAND_KB - 1) / RAND_KB))
+seq_loops=$(((half + SEQ_KB - 1) / SEQ_KB))
+echo "VBSOAK fio_asked_rand_kb $((rand_loops * RAND_KB))"
+echo "VBSOAK fio_asked_seq_kb $((seq_loops * SEQ_KB))"
 fio_direct() {
-	per=$((mb / 3))m
 	fio --thread --output-format=terse --terse-version=3 --runtime="$sec" \
 		--filename=/dev/vda --direct=1 --verify=crc32c --verify_fatal=1 --randseed="$1" \
-		--name=rand-direct --rw=randwrite --bsrange=512-1m --offset=0 --size=6m \
-		--io_size=$per --verify_backlog=16 \
-		--name=seq-direct --rw=write --bsrange=4k-1m --offset=6m --size=4m \
-		--io_size=$per --verify_backlog=8 \
-		--name=read-vdb --filename=/dev/vdb --verify=0 --rw=randread \
-		--bsrange=512-1m --io_size=$per 2>$S/fio-direct.err | fio_line "$1"
+		--name=rand-direct --rw=randwrite --bsrange=512-1m --offset=0 --size=${RAND_KB}k \
+		--loops=$rand_loops --verify_backlog=16 \
+		--name=seq-direct --rw=write --bsrange=4k-1m --offset=6m --size=${SEQ_KB}k \
+		--loops=$seq_loops --verify_backlog=8 2>$S/fio-direct.err | fio_line "$1"
 	grep -E "verify|fio:" $S/fio-direct.err | head -n 5 | sed 's/^/VBSOAKLOG fio: /'
 }
 # The page-cache leg: passes over a region of 1-6 MiB (vbsoakmb / 12) at

@@ -28,6 +28,14 @@ echo "VBVAL trace-reads-4096 $(vbio /dev/vdb 4096 100)"
 echo "VBVAL trace-reads-512 $(vbio /dev/vdb 512 50)"
 echo 0 > $T/tracing_on
 dump VBTRACE-BEGIN VBTRACE-END
+# Every chunk of every pool (phys, device address, bytes, slot size): the
+# host checks that each address a device was given lies in its pool.
+for d in /sys/kernel/debug/virtio_bounce/*/; do
+	[ -f "$d/pool" ] || continue
+	grep '^chunk ' "$d/pool" | while read -r _ p dma b s; do
+		echo "VBTCHUNK $(basename "$d") $p $dma $b $s"
+	done
+done
 echo 0 > $T/events/virtio_bounce/enable
 # map/unmap latency with function_graph
 echo > $T/trace
