@@ -10,6 +10,7 @@ and benchmarks/run.py (measurements).
 import dataclasses
 import hashlib
 import os
+import shlex
 import random
 import re
 import socket
@@ -63,8 +64,10 @@ class BootConfig:
     def from_env(cls, initrd=None, **kw):
         """VB_LANE picks the lane's kernel (build/obj or build/obj-7.3) and
         Xen (4.17 or 4.20); VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL,
-        VB_TIMEOUT, VB_WORKDIR (disk images and logs) override them; @initrd is the default when VB_INITRD is
-        not set."""
+        VB_TIMEOUT, VB_WORKDIR (disk images and logs) override them;
+        VB_QEMU_EXTRA adds QEMU arguments to every boot (debugging: say a
+        -monitor socket to look at a hung guest); @initrd is the default
+        when VB_INITRD is not set."""
         env = os.environ
         lane = env.get("VB_LANE", "6.12")
         kernel, xen = cls.kernel, cls.xen
@@ -76,7 +79,8 @@ class BootConfig:
                    xen=env.get("VB_XEN", xen),
                    accel=env.get("VB_ACCEL", cls.accel),
                    timeout=int(env.get("VB_TIMEOUT", str(cls.timeout))),
-                   workdir=env.get("VB_WORKDIR", cls.workdir), **kw)
+                   workdir=env.get("VB_WORKDIR", cls.workdir),
+                   qemu_extra=tuple(shlex.split(env.get("VB_QEMU_EXTRA", ""))), **kw)
 
     def scaled(self, seconds):
         """A time limit of @seconds at the default 240 s, scaled with VB_TIMEOUT."""

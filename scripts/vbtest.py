@@ -253,6 +253,7 @@ def sc_smallpool(res, cfg):
     check_clean_log(res, r)
     check_data(res, r)
     check_sums(res, r, "progress-", 10)
+    check_gap(res, r, "progress", "smallpool")
     ex = sum(max(0, r.stat(d, "fail_exhausted")) for d in r.stats)
     check_reserve_max(res, r, SMALLPOOL_MAX)
     res.check("smallpool/ran-out", ex > 0, f"fail_exhausted total={ex}")
@@ -634,6 +635,27 @@ def sc_progress(res, cfg):
     res.check("progress/vda-image", same_digest(r.pattern_sha, r.img_sha[0]),
               "host image of vda differs from the pattern")
     check_reserve_max(res, r, PROGRESS_MAX)
+    check_gap(res, r, "progress", "progress")
+
+
+def check_gap(res, r, tag, n):
+    """Forward progress by completions over time: the guest's probe
+    (tests/guest/init probe_gap) saw the disks' completions stand still
+    for less than MQ_MAXGAP s while the test's I/O ran."""
+    try:
+        gap = float(r.vals.get(f"{tag}-maxgap", ""))
+    except ValueError:
+        gap = None
+    res.check(f"{n}/progress", gap is not None and gap < MQ_MAXGAP and f"{tag}-err" not in r.vals,
+              f"the disks' completions stood still for {r.vals.get(f'{tag}-maxgap', '(not reported)')} s "
+              f"while the I/O ran (want < {MQ_MAXGAP}); {r.vals.get(f'{tag}-err', '')}")
+    if tag == "progress":
+        try:
+            idle = float(r.vals.get("idle-maxgap", ""))
+        except ValueError:
+            idle = None
+        res.check(f"{n}/progress-probe-control", idle is not None and idle >= 3,
+                  f"the probe over 4 s without I/O saw the disks stand still {idle} s (want >= 3)")
 
 
 # ------------------------------------------------------ forward progress
@@ -825,13 +847,7 @@ def sc_mq(res, cfg):
     r, seed = big_boot(cfg, n, n, "force,pool=256K,max=1M", smp=4, blk_props=",num-queues=4")
     check_queue(res, r, "hw_queues", 4)
     check_big(res, r, n, seed)
-    try:
-        gap = float(r.vals.get("mq-maxgap", ""))
-    except ValueError:
-        gap = None
-    res.check(f"{n}/progress", gap is not None and gap < MQ_MAXGAP,
-              f"vda's completions stood still for {r.vals.get('mq-maxgap', '(not reported)')} s "
-              f"while workers ran (want < {MQ_MAXGAP})")
+    check_gap(res, r, "mq", n)
 
 
 # ------------------------------------------------------------------ soak
@@ -1271,7 +1287,9 @@ def sc_rules(res, cfg):
     res.check("rules/max-no-pool-refused", r.vals.get("max-nopool") == "rc=1,now=0", f"{r.vals.get('max-nopool')}")
     res.check("rules/max-change-logged", f"virtio_bounce: {net}: max {int(before) >> 10 if before.isdigit() else '?'}K -> 32768K"
               in r.log, "no max change line")
-    res.check("rules/vbtop-ran", r.vals.get("vbtop-rc") == "0", f"vbtop exit {r.vals.get('vbtop-rc')}")
+    res.check("rules/vbtop-ran", r.vals.get("vbtop-rc") == "0" and r.vals.get("vbtop-workload-inside") == "1",
+              f"vbtop exit {r.vals.get('vbtop-rc')}, workload inside its interval "
+              f"{r.vals.get('vbtop-workload-inside')} (interval {r.vals.get('vbtop-interval')} s)")
     check_vbtop(res, r, vdb, "rules")
     check_clean_log(res, r)
 
