@@ -5,8 +5,9 @@
 #   all   build, host checks, KUnit (base kernel and debug kernel), the
 #         series check (git am onto the pristine tree, each patch builds,
 #         checkpatch), the soak debug kernel, end-to-end with every short
-#         soak
-#   full  the same but the soak debug kernel and soak-debug (CI's hour)
+#         soak (soak-debug and hold-debug boot the soak debug kernel)
+#   full  the same but the soak debug kernel, soak-debug and hold-debug
+#         (CI's hour)
 #   ci    build, host checks (checkpatch of the lane's patches, W=1 and
 #         sparse of its objects: the 6.12-only code is only built there),
 #         KUnit in the base kernel, end-to-end but the soaks (what fits in
@@ -98,8 +99,8 @@ for item in "${plan[@]}"; do
 	# hour); ci: all but the soaks
 	case $level in
 	all) ex=; stage "soakdbg-$lane" "soakdbg-$lane" soakdbg_ok "$lane" ;;
-	full) ex=--exclude=soak-debug ;;
-	*) ex=--exclude=soak- ;;
+	full) ex=--exclude=soak-debug,hold-debug ;;
+	*) ex=--exclude=soak-,hold-debug ;;
 	esac
 	if [ -f "$obj/arch/x86/boot/bzImage" ]; then
 		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e $ex ${SCENARIOS:-}

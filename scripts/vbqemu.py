@@ -15,6 +15,7 @@ import random
 import re
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -425,17 +426,75 @@ def qemu_cmd(cfg, kind, cmdline, disk, pattern, iommu_platform, legacy=False, ms
     return cmd
 
 
-def run_qemu(cmd, logf, timeout):
-    """Run @cmd with its console in @logf: (log text, seconds, timed out)."""
+def monitor(sock, cmds):
+    """The QEMU monitor's answers to @cmds on the unix socket @sock."""
+    out = b""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(0.5)
+            s.connect(sock)
+            for c in [""] + cmds:
+                if c:
+                    s.sendall(c.encode() + b"\n")
+                time.sleep(0.5)
+                try:
+                    while True:
+                        d = s.recv(1 << 16)
+                        if not d:
+                            break
+                        out += d
+                except OSError:
+                    pass
+    except OSError as e:
+        out += f"monitor: {e}\n".encode()
+    return out.decode("utf-8", "replace")
+
+
+def symbolize(text, kernel):
+    """RIP=... in @text -> 'RIP ADDR is SYMBOL+OFF', from the System.map next
+    to @kernel's object directory (arch/x86/boot/bzImage)."""
+    smap = os.path.join(os.path.dirname(kernel), "..", "..", "..", "System.map")
+    try:
+        syms = sorted((int(a, 16), n) for a, t, n in (l.split()[:3] for l in open(smap))
+                      if t in "tTwW")
+    except (OSError, ValueError):
+        return ""
+    out = []
+    for rip in re.findall(r"RIP=([0-9a-f]{16})", text):
+        a = int(rip, 16)
+        best = None
+        for sa, n in syms:
+            if sa > a:
+                break
+            best = (sa, n)
+        if best:
+            out.append(f"RIP {rip} is {best[1]}+{a - best[0]:#x}")
+    return "\n".join(out)
+
+
+def run_qemu(cmd, logf, timeout, mon=None, kernel=""):
+    """Run @cmd with its console in @logf: (log text, seconds, timed out).
+    On a timeout, the vCPUs' state from the monitor socket @mon (where the
+    guest hung: registers and, for the kernel's addresses, symbols) is
+    appended to the log as VBHANG lines before QEMU is killed."""
     t0 = time.time()
     with open(logf, "wb") as lf:
+        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+            p.wait(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
+            if mon:
+                st = monitor(mon, ["stop", "info cpus", "info registers -a"])
+                st += "\n" + symbolize(st, kernel)
+                lf.write(("\n" + "\n".join("VBHANG " + l for l in st.splitlines()) + "\n").encode())
+                lf.flush()
+            p.kill()
+            p.wait()
     wall = time.time() - t0
+    if mon and os.path.exists(mon):
+        os.unlink(mon)
     with open(logf, "rb") as lf:
         return lf.read().decode("utf-8", "replace"), wall, timed_out
 
@@ -467,7 +526,11 @@ def boot(cfg, opts):
     cmd = qemu_cmd(cfg, opts.kind, opts.cmdline(peer.port), disk, pattern,
                    opts.iommu_platform, opts.legacy, opts.msix, opts.smp, opts.blk_props)
     logf = os.path.join(cfg.workdir, f"{opts.name}.log")
-    log, wall, timed_out = run_qemu(cmd, logf, timeout)
+    # A monitor socket to read the vCPUs' state from if the guest hangs
+    # (unix socket paths are short: a temporary directory's).
+    mon = os.path.join(tempfile.gettempdir(), f"vbmon-{os.getpid()}-{opts.name}.sock")
+    cmd = cmd + ["-monitor", f"unix:{mon},server,nowait"]
+    log, wall, timed_out = run_qemu(cmd, logf, timeout, mon, cfg.kernel if opts.kind != "debug" else cfg.debug_kernel)
     peer.close()
     with open(disk, "rb") as f:
         img = f.read()

@@ -64,6 +64,9 @@
  *                     slots back to their chunks (so that the pool file's
  *                     slots_out counts mapped slots only):
  *       flush claimed=0|1
+ *   hold DEV          map a page to the device and never unmap it (a
+ *                     driver that leaks a mapping past remove):
+ *       hold dma=DMA phys=PHYS
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -72,6 +75,7 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
+#include <linux/kmemleak.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -950,6 +954,33 @@ static int vdb_flush(const struct vdb_target *t)
 	return vdb_set_out("flush claimed=%d\n", claimed);
 }
 
+/*
+ * hold: map one page to the device and never unmap it, as a driver that
+ * leaks a mapping past remove would.  The test then removes the PCI
+ * function: the device's state must stop all that runs on its own (the
+ * shrink worker would unmap chunks through a device that is gone) and
+ * keep the slot, and a rescan must claim the new device afresh.  The
+ * buffer is leaked with the mapping, on purpose.
+ */
+static int vdb_hold(const struct vdb_target *t)
+{
+	void *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	phys_addr_t phys;
+	dma_addr_t dma;
+
+	if (!buf)
+		return -ENOMEM;
+	phys = virt_to_phys(buf);
+	memset(buf, 0x5a, PAGE_SIZE);
+	dma = vdb_map(t, buf, PAGE_SIZE, DMA_TO_DEVICE);
+	if (vdb_mapping_error(t, dma)) {
+		kfree(buf);
+		return -EIO;
+	}
+	kmemleak_not_leak(buf);
+	return vdb_set_out("hold dma=%pad phys=%pa\n", &dma, &phys);
+}
+
 /* "CMD DEV" commands: one device, one result line. */
 static const struct {
 	const char *name;
@@ -959,6 +990,7 @@ static const struct {
 	{ "sync", vdb_sync },
 	{ "ops", vdb_ops },
 	{ "flush", vdb_flush },
+	{ "hold", vdb_hold },
 };
 
 /* Index of command @cmd in vdb_cmds[], or -1. */
