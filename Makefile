@@ -16,9 +16,9 @@ OBJ   := $(B)/obj-$(LANE)
 XENV  := 4.20
 endif
 export VB_LANE := $(LANE)
-# `make test`: 7.3 in full but soak-debug (its own debug kernel does not
-# fit CI's hour) and 6.12's build, base-kernel KUnit and end-to-end but the
-# soaks; LANE=... on the command line: that lane with everything
+# `make test`: 7.3 in full but soak-debug and hold-debug (their own debug
+# kernel does not fit CI's hour) and 6.12's build, host checks,
+# base-kernel KUnit and end-to-end but the soaks; LANE=... on the command line: that lane with everything
 # (run-tests.sh level "all"); `make test-all`: both with everything.
 ifeq ($(origin LANE),command line)
 TEST_PLAN := $(LANE):all
@@ -51,9 +51,9 @@ help:
 	@echo "                   build/obj-7.3 or build/obj"
 	@echo "  make initramfs   busybox + tests/guest programs -> build/initramfs.cpio.gz"
 	@echo "  make demo        build, then boot with virtio_bounce=on and show what it did"
-	@echo "  make test        7.3 in full, 6.12 build + KUnit (base) + end-to-end;"
+	@echo "  make test        7.3 in full, 6.12 build + host checks + KUnit (base) + end-to-end;"
 	@echo "                   prints each stage's result and wall time, then the total"
-	@echo "  make test LANE=..  that lane with everything (soak-debug and its kernel too);"
+	@echo "  make test LANE=..  that lane with everything (soak-debug, hold-debug and their kernel too);"
 	@echo "                   make test-all: both lanes with everything"
 	@echo "  make kunit [KUNIT_RUNS='base debug']  KUnit only: in the base kernel (kunit.enable=1)"
 	@echo "                   and in a debug kernel (KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep)"
@@ -63,7 +63,7 @@ help:
 	@echo "  make soak [SOAK_GIB=8] [SOAK_JOBS=2] [SCENARIOS='soak-force ...']  the long soak: SOAK_GIB"
 	@echo "                   of fio traffic per scenario with faults, every byte checked, SOAK_JOBS"
 	@echo "                   boots at once; table -> docs/soak.md"
-	@echo "  make debug-kernel  the lane's soak debug kernel (build/soak-debug-LANE, for soak-debug)"
+	@echo "  make debug-kernel  the lane's soak debug kernel (build/soak-debug-LANE, for soak-debug, hold-debug)"
 	@echo "  make host-checks checkpatch --strict, W=1 and sparse on our files and patches"
 	@echo "  make trace       boot (force), trace a known workload, run tools/perf-scripts"
 	@echo "                   over it; results in build/trace/"
