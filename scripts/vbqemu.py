@@ -529,6 +529,8 @@ def boot(cfg, opts):
     # A monitor socket to read the vCPUs' state from if the guest hangs
     # (unix socket paths are short: a temporary directory's).
     mon = os.path.join(tempfile.gettempdir(), f"vbmon-{os.getpid()}-{opts.name}.sock")
+    if os.path.exists(mon):
+        os.unlink(mon)
     cmd = cmd + ["-monitor", f"unix:{mon},server,nowait"]
     log, wall, timed_out = run_qemu(cmd, logf, timeout, mon, cfg.kernel if opts.kind != "debug" else cfg.debug_kernel)
     peer.close()

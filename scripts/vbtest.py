@@ -1490,7 +1490,7 @@ def check_shared_workdir(res):
     both = threading.Barrier(2, timeout=30)
     seen = {}
 
-    def fake_qemu(cmd, logf, timeout):
+    def fake_qemu(cmd, logf, timeout, *_):
         path = next(a.split("file=")[1].split(",")[0] for a in cmd if "id=d1," in a)
         with open(path, "rb") as f:
             first = sha(f.read())
