@@ -7,6 +7,7 @@ and benchmarks/run.py (measurements).
     cfg = BootConfig.from_env()                 # VB_* environment variables
     r = boot(cfg, BootOptions("on", vb="on"))   # -> Boot
 """
+import bisect
 import dataclasses
 import hashlib
 import os
@@ -459,16 +460,12 @@ def symbolize(text, kernel):
                       if t in "tTwW")
     except (OSError, ValueError):
         return ""
+    addrs = [a for a, _ in syms]
     out = []
     for rip in re.findall(r"RIP=([0-9a-f]{16})", text):
-        a = int(rip, 16)
-        best = None
-        for sa, n in syms:
-            if sa > a:
-                break
-            best = (sa, n)
-        if best:
-            out.append(f"RIP {rip} is {best[1]}+{a - best[0]:#x}")
+        i = bisect.bisect_right(addrs, int(rip, 16)) - 1
+        if i >= 0:
+            out.append(f"RIP {rip} is {syms[i][1]}+{int(rip, 16) - addrs[i]:#x}")
     return "\n".join(out)
 
 
