@@ -4,17 +4,13 @@ SHELL := /bin/bash
 TOP   := $(CURDIR)
 B     := $(TOP)/build
 # Kernel lane: 7.3 (mainline, virtio_map_ops; the default) or 6.12 (LTS,
-# dma_map_ops).  docs/design.md, "Two lanes".
-LANE  ?= 7.3
-ifeq ($(LANE),6.12)
-K     := $(B)/linux
-OBJ   := $(B)/obj
-XENV  := 4.17
-else
-K     := $(B)/linux-$(LANE)
-OBJ   := $(B)/obj-$(LANE)
-XENV  := 4.20
-endif
+# dma_map_ops).  docs/design.md, "Two lanes"; the lanes: scripts/lanes.tsv.
+LANE  ?= $(shell $(TOP)/scripts/lane.sh default)
+lane   = $(or $(shell $(TOP)/scripts/lane.sh $(LANE) $(1)),$(error unknown LANE=$(LANE): see scripts/lanes.tsv))
+K     := $(TOP)/$(call lane,src)
+OBJ   := $(TOP)/$(call lane,obj)
+XENV  := $(call lane,xen)
+XENDIR := $(TOP)/$(call lane,xendir)
 export VB_LANE := $(LANE)
 # `make test`: 7.3 in full but soak-debug and hold-debug (their own debug
 # kernel does not fit CI's hour) and 6.12's build, host checks,
@@ -25,7 +21,7 @@ TEST_PLAN := $(LANE):all
 else
 TEST_PLAN := 7.3:full 6.12:ci
 endif
-KUNIT_DIR := $(B)/kunit-$(LANE)
+KUNIT_DIR := $(TOP)/$(call lane,kunit)
 JOBS  ?= $(shell nproc)
 export JOBS
 
@@ -114,7 +110,7 @@ debug-kernel: kernel
 versions:
 	@echo "kernel: Linux $$(make -s -C $(K) kernelversion) (Debian $$(ls $(B)/debs*/linux-source-$(LANE)_*.deb 2>/dev/null | xargs -n1 basename | sed 's/_all.deb//'))" \
 		"+ $$(git -C $(K) rev-list --count base..HEAD) commits"
-	@xd=$(B)/xen-$(XENV); [ $(XENV) = 4.17 ] && xd=$(B)/xen; [ ! -f $$xd/version ] || echo "xen: $$(cat $$xd/version)"
+	@[ ! -f $(XENDIR)/version ] || echo "xen: $$(cat $(XENDIR)/version)"
 
 demo: deps build initramfs xen
 	@python3 scripts/vbtest.py demo

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "scripts"))
+import lanes  # noqa: E402
 import vbqemu  # noqa: E402
 from vbqemu import BootConfig, BootOptions  # noqa: E402
 
@@ -293,7 +294,7 @@ def micro_table(res, modes, against, title, goal):
 
 
 def micro_tables(res, lane):
-    xen = "4.17" if lane == "6.12" else "4.20"     # the lane's Xen (vbqemu.BootConfig)
+    xen = lanes.get(lane).xen                       # the lane's Xen (scripts/lanes.tsv)
     return micro_table(
         res, PLAIN_MODES, [("vb-on", "direct"), ("vb-force", "swiotlb")],
         "map+unmap, ns per operation (QEMU/TCG)",
@@ -400,7 +401,7 @@ def render_micro(out):
     tail = old[old.index("## end to end"):] if "## end to end" in old else ""
     note = (f"- micro tables re-rendered from raw/ on {now()} by `benchmarks/run.py "
             "--render-micro`: a batch that read 0 ns is no longer taken as a time.")
-    md = [head.rstrip("\n"), note, ""] + micro_tables(res, os.environ.get("VB_LANE", "6.12")) + scaling_table(res)
+    md = [head.rstrip("\n"), note, ""] + micro_tables(res, lanes.get(os.environ.get("VB_LANE")).name) + scaling_table(res)
     with open(path, "w") as f:
         f.write("\n".join(md) + "\n" + tail)
     plot(res, out)
@@ -500,7 +501,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small matrix (3 sizes, 1 thread, short fio)")
     ap.add_argument("--out", default=os.path.join(TOP, "benchmarks", "results",
-                                                  os.environ.get("VB_LANE", "6.12")),
+                                                  lanes.get(os.environ.get("VB_LANE")).name),
                     help="results directory (default benchmarks/results/$VB_LANE)")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--icount", action="store_true",

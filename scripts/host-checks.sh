@@ -4,15 +4,15 @@
 #  - checkpatch.pl --strict on every new kernel file and every patch;
 #  - kernel-doc -Wall on our kernel files;
 #  - W=1 and sparse (C=2) rebuild of our objects: no warning from our files.
-# One lane (LANE=6.12|7.3): its patches, its tree and build directory.
+# One lane (LANE=, scripts/lanes.tsv; default 7.3): its patches, its tree
+# and build directory.
 # Prints "host-LANE: N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-LANE=${LANE:-7.3}
-case $LANE in
-6.12) K=$top/build/linux; obj=$top/build/obj ;;
-*) K=$top/build/linux-$LANE; obj=$top/build/obj-$LANE ;;
-esac
+LANE=${LANE:-$("$top/scripts/lane.sh" default)}
+"$top/scripts/lane.sh" "$LANE" || exit 2
+K=$top/$("$top/scripts/lane.sh" "$LANE" src)
+obj=$top/$("$top/scripts/lane.sh" "$LANE" obj)
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' <<<"$2" | head -n 20; }

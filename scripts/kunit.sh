@@ -3,25 +3,25 @@
 # Run the virtio_bounce KUnit suite of one lane, booting a kernel in QEMU
 # (TCG, two CPUs) with kunit.enable=1 and parsing its KTAP output with the
 # kernel's own tools/testing/kunit/kunit.py parse.  Two runs:
-#   base   the lane's configs/base.config kernel (build/obj or build/obj-7.3,
+#   base   the lane's configs/base.config kernel (its obj in scripts/lanes.tsv,
 #          built beforehand): no DMA API debugging, so dma_skip_sync and
 #          dma_need_sync() are real there
 #   debug  tinyconfig + configs/kunit.config (+ kunit-LANE.config), built into
-#          build/kunit-LANE: KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep,
+#          the lane's kunit directory (build/kunit-LANE): KASAN, DMA_API_DEBUG, PREEMPT_RT, lockdep,
 #          atomic-sleep and preempt checks
 # A run also fails if the kernel log holds a report (BUG, WARNING, lockdep,
 # KASAN, Oops, sleeping in atomic context) that no test asked for.
-# usage: kunit.sh [base|debug]...   (default: both); LANE=6.12|7.3
+# usage: kunit.sh [base|debug]...   (default: both); LANE=a lane of
+# scripts/lanes.tsv (default: its default, 7.3)
 # Prints "kunit-LANE: N passed, N failed, N skipped" (totals), exits non-zero
 # on failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-LANE=${LANE:-6.12}
-case $LANE in
-6.12) K=$top/build/linux; obj=$top/build/obj ;;
-7.3) K=$top/build/linux-$LANE; obj=$top/build/obj-$LANE ;;
-*) echo "kunit: unknown LANE=$LANE"; exit 2 ;;
-esac
+LANE=${LANE:-$("$top/scripts/lane.sh" default)} || exit 2
+"$top/scripts/lane.sh" "$LANE" || exit 2
+K=$top/$("$top/scripts/lane.sh" "$LANE" src)
+obj=$top/$("$top/scripts/lane.sh" "$LANE" obj)
+kdir=$top/$("$top/scripts/lane.sh" "$LANE" kunit)
 runs=("$@")
 [ ${#runs[@]} -gt 0 ] || runs=(base debug)
 # Kernel reports that fail a run even when every test passed.
@@ -33,7 +33,7 @@ for run in "${runs[@]}"; do
 	case $run in
 	base) img=$obj/arch/x86/boot/bzImage ;;
 	debug)
-		dir=$top/build/kunit-$LANE
+		dir=$kdir
 		img=$dir/arch/x86/boot/bzImage
 		if ! VB_KSRC=$K flock "$top/build/.kbuild.lock" \
 			"$top/scripts/build-kernel.sh" "$dir" "$top/configs/kunit.config" \

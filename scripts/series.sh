@@ -31,10 +31,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 	VB_SERIES_LOCKED=1 exec flock "$top/build/.kbuild.lock" "$0" "$@"
 LANE=${1:?usage: series.sh LANE [OBJDIR]}
 obj=${2:+$(realpath "$2")}	# make -C: a relative O= would be inside the tree
-case $LANE in
-6.12) K=$top/build/linux ;;
-*) K=$top/build/linux-$LANE ;;
-esac
+K=$top/$("$top/scripts/lane.sh" "$LANE" src) || exit 2
 out=$top/build/series-$LANE
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "PASS $1"; }

@@ -19,7 +19,10 @@ import subprocess
 import tempfile
 import threading
 import time
+import typing
 from dataclasses import dataclass, field
+
+import lanes
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(TOP, "build")
@@ -41,15 +44,15 @@ def same_digest(expected, got):
 @dataclass(frozen=True)
 class BootConfig:
     """What every boot of a run shares: images, accelerator, time limit."""
-    kernel: str = os.path.join(B, "obj/arch/x86/boot/bzImage")
+    kernel: str = lanes.get().kernel_path     # the default lane's (scripts/lanes.tsv)
     initrd: str = os.path.join(B, "initramfs.cpio.gz")
-    xen: str = os.path.join(B, "xen/xen")
+    xen: str = lanes.get().xen_path
     accel: str = "tcg"
     timeout: int = 240                  # seconds per boot
     qemu_extra: tuple[str, ...] = ()    # extra QEMU arguments for every boot
     workdir: str = os.path.join(B, "e2e")
 
-    lane: str = "6.12"                  # kernel lane: 6.12 (dma_map_ops) or 7.3
+    lane: str = lanes.default()         # kernel lane (scripts/lanes.tsv): 7.3 or 6.12
 
     @property
     def debug_kernel(self):
@@ -60,22 +63,19 @@ class BootConfig:
     @property
     def map_ops(self):
         """The lane's seam is virtio_map_ops: 1:1 installs nothing."""
-        return self.lane != "6.12"
+        return lanes.get(self.lane).map_ops
 
     @classmethod
     def from_env(cls, initrd=None, **kw):
-        """VB_LANE picks the lane's kernel (build/obj or build/obj-7.3) and
-        Xen (4.17 or 4.20); VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL,
+        """VB_LANE picks the lane (default: scripts/lanes.tsv's), and so its
+        kernel and Xen (the table's obj and xendir); VB_KERNEL, VB_INITRD, VB_XEN, VB_ACCEL,
         VB_TIMEOUT, VB_WORKDIR (disk images and logs) override them;
         VB_QEMU_EXTRA adds QEMU arguments to every boot (debugging: say a
         -monitor socket to look at a hung guest); @initrd is the default
         when VB_INITRD is not set."""
         env = os.environ
-        lane = env.get("VB_LANE", "6.12")
-        kernel, xen = cls.kernel, cls.xen
-        if lane != "6.12":
-            kernel = os.path.join(B, f"obj-{lane}/arch/x86/boot/bzImage")
-            xen = os.path.join(B, "xen-4.20/xen")
+        ln = lanes.get(env.get("VB_LANE") or None)
+        lane, kernel, xen = ln.name, ln.kernel_path, ln.xen_path
         return cls(kernel=env.get("VB_KERNEL", kernel), lane=lane,
                    initrd=env.get("VB_INITRD", initrd or cls.initrd),
                    xen=env.get("VB_XEN", xen),
@@ -144,7 +144,7 @@ class GuestReport:
     chunks: list[list[str]] = field(default_factory=list)
     pools: dict[str, dict[str, PoolDump]] = field(default_factory=dict)  # tag -> dev -> dump
     rebinds: list[tuple[str, str, str]] = field(default_factory=list)
-    decisions: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)
+    decisions: dict[str, "Decision"] = field(default_factory=dict)
     soak: dict[str, str] = field(default_factory=dict)  # VBSOAK key -> value
     fio: list[tuple[str, str, dict[str, int]]] = field(default_factory=list)  # (phase, job, fields)
     sysfs: dict[str, dict[str, str]] = field(default_factory=dict)  # dev -> virtio_bounce/<file> -> value
@@ -374,11 +374,21 @@ def parse_pool(pools, rest):
         pass
 
 
+class Decision(typing.NamedTuple):
+    """One device's decision line: "virtio_bounce: virtioN: mode=M
+    backend=B direct=yes|no rule=R: why"."""
+    mode: str
+    backend: str
+    direct: str         # yes or no
+    why: str
+    rule: str
+
+
 def decisions(log):
-    """dev -> (mode, backend, direct, why, rule) from the dmesg lines."""
+    """dev -> Decision from the dmesg lines."""
     out = {}
     for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+) rule=(\S+): ([^\r\n]*)", log):
-        out[m.group(1)] = (m.group(2), m.group(3), m.group(4), m.group(6), m.group(5))
+        out[m.group(1)] = Decision(m.group(2), m.group(3), m.group(4), m.group(6), m.group(5))
     return out
 
 # ------------------------------------------------------------------ QEMU
