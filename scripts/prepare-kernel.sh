@@ -6,8 +6,9 @@
 # applied with git am, one commit each) and our new files (kernel/,
 # drivers/, include/, one commit) on top.
 #
-#   LANE=6.12 (default): trixie's linux-source-6.12 in build/linux
-#   LANE=7.3:            trixie-backports' linux-source-7.3 in build/linux-7.3
+#   LANE=7.3 (default):  trixie-backports' linux-source-7.3 in build/linux-7.3
+#   LANE=6.12:           trixie's linux-source-6.12 in build/linux
+# (the lanes, their trees, suites and .deb directories: scripts/lanes.tsv)
 #
 # Idempotent and cheap to re-run: the tree is only reset when the series
 # changed, and new files are copied only when their content changed, so
@@ -15,12 +16,11 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build
-LANE=${LANE:-6.12}
-case $LANE in
-6.12)	K=$B/linux; suite=trixie; debs=$B/debs ;;
-7.3)	K=$B/linux-7.3; suite=trixie-backports; debs=$B/debs-7.3 ;;
-*)	echo "prepare-kernel: unknown LANE=$LANE (6.12 or 7.3)" >&2; exit 2 ;;
-esac
+LANE=${LANE:-$("$top/scripts/lane.sh" default)}
+"$top/scripts/lane.sh" "$LANE" || { echo "prepare-kernel: unknown LANE=$LANE" >&2; exit 2; }
+K=$top/$("$top/scripts/lane.sh" "$LANE" src)
+suite=$("$top/scripts/lane.sh" "$LANE" suite)
+debs=$top/$("$top/scripts/lane.sh" "$LANE" debs)
 pkg=linux-source-$LANE
 cd "$top"
 
