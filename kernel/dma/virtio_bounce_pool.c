@@ -23,6 +23,31 @@
  *    chunk leaves the xarray before an RCU grace period and only then is
  *    freed.
  *
+ * Ordering of what the unmap and sync paths read without a lock:
+ *  - vd->pool_lo/pool_hi (vb_find_slot()'s quick reject): WRITE_ONCE()
+ *    under grow_lock in vb_grow(), before the chunk goes on its class's
+ *    list; READ_ONCE() in vb_find_slot().  No barrier of their own: a
+ *    slot of the chunk is only handed out after a vb_carve() under
+ *    k->lock, whose acquire pairs with the release of k->lock in
+ *    vb_class_add(), which comes after the widening.  The mapping's
+ *    address then reaches the CPU that unmaps or syncs it through the
+ *    caller's own ordering (its locks, the virtqueue's barriers), the
+ *    same chain that orders the slot's fields.  Both only widen, and
+ *    dma_addr_t is a native word (X86_64), so a racing reader sees
+ *    either bound, never a torn one; vb_pool_init() sets them before
+ *    any map can run;
+ *  - a chunk and its slot table: published with rcu_assign_pointer()
+ *    (vd->hot) and the xarray's stores, both release, read with
+ *    rcu_dereference()/xa_load() (vb_find_slot());
+ *  - s->state: the map path publishes a mapping with
+ *    smp_store_release(MAPPED), paired with the smp_load_acquire() of
+ *    vb_lookup(); an unmap claims the slot with cmpxchg() (full barrier)
+ *    before vb_slot_free().  The pool never reads or writes s->state: a
+ *    slot changes hands only under k->lock (chunk bitmap, depot) or on
+ *    one CPU under its local lock (magazines), so the unmap's copy back
+ *    from the slot is ordered before the next owner's writes to it.  A
+ *    new slot table is zeroed (VB_SLOT_FREE) before it is published.
+ *
  * Why magazines and not a library: lib/objpool.c has a fixed capacity set
  * at init and cannot grow or shrink; sbitmap is one bitmap of a fixed
  * maximum depth with per-CPU hints, so a growing set of chunks would need
@@ -303,7 +328,8 @@ static bool vb_reserve(struct vb_dev *vd, size_t bytes)
 	spin_lock_irqsave(&vd->grow_lock, flags);
 	ok = vd->pool_bytes + bytes <= vd->pool_max;
 	if (ok) {
-		vd->pool_bytes += bytes;
+		/* WRITE_ONCE: the map path and sysfs read it unlocked. */
+		WRITE_ONCE(vd->pool_bytes, vd->pool_bytes + bytes);
 		vd->pool_peak = max(vd->pool_peak, vd->pool_bytes);
 	}
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
@@ -317,16 +343,16 @@ static int vb_grow_failed(struct vb_dev *vd, struct vb_class *k, size_t bytes,
 	unsigned long flags;
 
 	spin_lock_irqsave(&vd->grow_lock, flags);
-	vd->pool_bytes -= bytes;
+	WRITE_ONCE(vd->pool_bytes, vd->pool_bytes - bytes);
 	vd->grow_failures++;
-	vd->grow_fail_at = jiffies ?: 1;
+	WRITE_ONCE(vd->grow_fail_at, jiffies ?: 1);	/* vb_grow_backoff() */
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
 	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
 	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
 		dev_warn(vd->dev,
 			 "virtio_bounce: %s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
 			 vd->name, bytes >> 10, vd->be->name, err,
-			 vd->pool_bytes >> 10);
+			 READ_ONCE(vd->pool_bytes) >> 10);
 	return err;
 }
 
@@ -337,7 +363,7 @@ static void vb_class_add(struct vb_class *k, struct vb_chunk *c)
 
 	spin_lock_irqsave(&k->lock, flags);
 	list_add(&c->node, &k->partial);
-	k->nr_chunks++;
+	WRITE_ONCE(k->nr_chunks, k->nr_chunks + 1);	/* vb_take_idle() */
 	spin_unlock_irqrestore(&k->lock, flags);
 }
 
@@ -377,7 +403,11 @@ int vb_grow(struct vb_dev *vd, unsigned int cls, gfp_t gfp)
 	bitmap_fill(c->free, c->nr_slots);
 	c->nr_free = c->nr_slots;
 	spin_lock_irqsave(&vd->grow_lock, flags);
-	/* Widen the quick-reject range before any slot of @c is handed out. */
+	/*
+	 * Widen the quick-reject range before any slot of @c is handed out:
+	 * ordered before vb_carve() by k->lock (vb_class_add() below); read
+	 * with READ_ONCE() by vb_find_slot() (see "Ordering" at the top).
+	 */
 	if (c->dma < vd->pool_lo)
 		WRITE_ONCE(vd->pool_lo, c->dma);
 	if (c->dma + bytes > vd->pool_hi)
@@ -403,24 +433,33 @@ static void vb_mag_push(struct vb_mag *m, struct vb_slot *s)
 	m->slot[m->n++] = s;
 }
 
-/* Take up to @want free slots out of the class's chunks.  k->lock held. */
+/*
+ * Take one free slot out of the class's chunks; NULL when there is none.
+ * k->lock held.  A chunk is on @partial exactly while it has a free slot.
+ */
+static struct vb_slot *vb_carve_one(struct vb_class *k)
+{
+	struct vb_chunk *c;
+	unsigned long bit;
+
+	c = list_first_entry_or_null(&k->partial, struct vb_chunk, node);
+	if (!c)
+		return NULL;
+	bit = find_first_bit(c->free, c->nr_slots);
+	__clear_bit(bit, c->free);
+	if (!--c->nr_free)
+		list_del_init(&c->node);
+	return &c->slots[bit];
+}
+
+/* Fill @m up to @want slots from the class's chunks.  k->lock held. */
 static unsigned int vb_carve(struct vb_class *k, struct vb_mag *m,
 			     unsigned int want)
 {
-	while (m->n < want && !list_empty(&k->partial)) {
-		struct vb_chunk *c = list_first_entry(&k->partial,
-						      struct vb_chunk, node);
+	struct vb_slot *s;
 
-		while (m->n < want && c->nr_free) {
-			unsigned long bit = find_first_bit(c->free, c->nr_slots);
-
-			__clear_bit(bit, c->free);
-			c->nr_free--;
-			vb_mag_push(m, &c->slots[bit]);
-		}
-		if (!c->nr_free)
-			list_del_init(&c->node);
-	}
+	while (m->n < want && (s = vb_carve_one(k)))
+		vb_mag_push(m, s);
 	return m->n;
 }
 
@@ -449,6 +488,34 @@ static void vb_mag_empty(struct vb_class *k, struct vb_mag *m)
 	vb_note_out(k, -(long)m->n);
 	while (m->n)
 		vb_return(k, vb_mag_pop(m));
+}
+
+/*
+ * The depot: a stack of full magazines per class, as iova_depot_{pop,push}().
+ * k->lock held.  The spares are a stack of empty ones, linked the same way.
+ */
+static struct vb_mag *vb_depot_pop(struct vb_class *k)
+{
+	struct vb_mag *m = k->depot;
+
+	if (m) {
+		k->depot = m->next;
+		k->depot_len--;
+	}
+	return m;
+}
+
+static void vb_depot_push(struct vb_class *k, struct vb_mag *m)
+{
+	m->next = k->depot;
+	k->depot = m;
+	k->depot_len++;
+}
+
+static void vb_spare_push(struct vb_class *k, struct vb_mag *m)
+{
+	m->next = k->spare;
+	k->spare = m;
 }
 
 /*
@@ -509,14 +576,15 @@ static void vb_want_grow(struct vb_dev *vd, unsigned int cls)
 /* Slow path of an uncached class: one slot straight from the chunks. */
 static struct vb_slot *vb_alloc_uncached(struct vb_dev *vd, struct vb_class *k)
 {
-	struct vb_mag one = { .n = 0 };
+	struct vb_slot *s;
 	unsigned long flags;
 
 	spin_lock_irqsave(&k->lock, flags);
-	if (vb_carve(k, &one, 1))
+	s = vb_carve_one(k);
+	if (s)
 		vb_note_out(k, 1);
 	spin_unlock_irqrestore(&k->lock, flags);
-	return one.n ? one.slot[0] : NULL;
+	return s;
 }
 
 /*
@@ -526,16 +594,13 @@ static struct vb_slot *vb_alloc_uncached(struct vb_dev *vd, struct vb_class *k)
 static bool vb_refill(struct vb_dev *vd, struct vb_class *k,
 		      struct vb_cpu_class *pc, bool may_grow)
 {
+	struct vb_mag *full;
 	bool ok;
 
 	spin_lock(&k->lock);
-	if (k->depot) {
-		struct vb_mag *full = k->depot;
-
-		k->depot = full->next;
-		k->depot_len--;
-		pc->loaded->next = k->spare;
-		k->spare = pc->loaded;
+	full = vb_depot_pop(k);
+	if (full) {
+		vb_spare_push(k, pc->loaded);
 		pc->loaded = full;
 		vb_stat_add(vd, VB_STAT_DEPOT_REFILLS, 1);
 		trace_virtio_bounce_cache(vd->name, 1U << k->shift, full->n,
@@ -651,9 +716,7 @@ static struct vb_mag *vb_flush_mag(struct vb_dev *vd, struct vb_class *k,
 		vb_mag_empty(k, m);
 		return m;
 	}
-	m->next = k->depot;
-	k->depot = m;
-	k->depot_len++;
+	vb_depot_push(k, m);
 	e->n = 0;
 	return e;
 }
@@ -707,14 +770,11 @@ void vb_slot_free(struct vb_dev *vd, struct vb_slot *slot)
 /* Empty the depot of @k back into the chunks.  k->lock held. */
 static void vb_drain_depot(struct vb_class *k)
 {
-	while (k->depot) {
-		struct vb_mag *m = k->depot;
+	struct vb_mag *m;
 
-		k->depot = m->next;
-		k->depot_len--;
+	while ((m = vb_depot_pop(k))) {
 		vb_mag_empty(k, m);
-		m->next = k->spare;
-		k->spare = m;
+		vb_spare_push(k, m);
 	}
 }
 
@@ -762,12 +822,12 @@ unsigned long vb_shrink(struct vb_dev *vd, size_t floor, int keep,
 				spin_unlock(&vd->grow_lock);
 				break;
 			}
-			vd->pool_bytes -= bytes;
+			WRITE_ONCE(vd->pool_bytes, vd->pool_bytes - bytes);
 			vd->shrinks++;
 			list_del(&c->all);
 			spin_unlock(&vd->grow_lock);
 			list_move(&c->node, &victims);
-			k->nr_chunks--;
+			WRITE_ONCE(k->nr_chunks, k->nr_chunks - 1);
 		}
 		spin_unlock_irqrestore(&k->lock, flags);
 	}
@@ -918,7 +978,7 @@ static struct vb_chunk *vb_take_idle(struct vb_dev *vd, unsigned int not)
 		list_for_each_entry(c, &k->partial, node) {
 			if (c->nr_free == c->nr_slots) {
 				list_del_init(&c->node);
-				k->nr_chunks--;
+				WRITE_ONCE(k->nr_chunks, k->nr_chunks - 1);
 				spin_unlock_irqrestore(&k->lock, flags);
 				return c;
 			}
@@ -1192,7 +1252,8 @@ static void vb_prefill(struct vb_dev *vd)
 int vb_pool_init(struct vb_dev *vd)
 {
 	xa_init_flags(&vd->chunks, XA_FLAGS_LOCK_IRQ);
-	vd->pool_lo = DMA_MAPPING_ERROR;	/* empty range */
+	/* Empty range; no map or unmap reaches @vd before it is installed. */
+	vd->pool_lo = DMA_MAPPING_ERROR;
 	vd->pool_hi = 0;
 	spin_lock_init(&vd->grow_lock);
 	INIT_LIST_HEAD(&vd->all_chunks);
