@@ -92,6 +92,14 @@ else
 	bad "vbtop builds with -Wall -Wextra -Werror" "$out"
 fi
 rm -rf "$vt"
+# The test runners' own unit tests (scripts/vbtest_test.py): the log
+# parsers and checkers with their self-tests, the lane table (lane.sh and
+# lanes.py agree), the scenarios' levels.
+if out=$(python3 scripts/vbtest_test.py 2>&1); then
+	ok "runner unit tests: scripts/vbtest_test.py ($(grep -oE '^Ran [0-9]+ tests' <<<"$out" | cut -d' ' -f2) tests)"
+else
+	bad "runner unit tests: scripts/vbtest_test.py" "$(grep -E '^(FAIL|ERROR):|Error|^Ran|^FAILED' <<<"$out")"
+fi
 
 kd=$(git ls-files -- 'kernel/*.c' 'drivers/*.c' 'include/linux/*.h')
 out=$(perl $K/scripts/kernel-doc -none -Wall $kd 2>&1)

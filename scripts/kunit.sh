@@ -65,30 +65,7 @@ for run in "${runs[@]}"; do
 	# reports them as crashed or as errors, and both fail the run.
 	json=$log.json
 	python3 "$K/tools/testing/kunit/kunit.py" parse --json="$json" "$log" >"$log.parsed" 2>&1
-	read -r p f s crashed errors planned seen < <(python3 - "$json" "$log" <<'PY'
-import json, re, sys
-try:
-    root = json.load(open(sys.argv[1]))
-except (OSError, ValueError):
-    print(0, 0, 0, 0, 1, 0, 0)
-    sys.exit()
-def find(g):
-    if g.get("name") == "virtio_bounce":
-        return g
-    for sub in g.get("sub_groups", []):
-        r = find(sub)
-        if r:
-            return r
-    return None
-suite = find(root) or {"test_cases": [], "misc": {"errors": 1}}
-st = [c["status"] for c in suite["test_cases"]]
-log = open(sys.argv[2], errors="replace").read()
-m = re.search(r"# Subtest: virtio_bounce\s*\n(?:.*\n)*?.*?1\.\.(\d+)", log)
-misc = suite.get("misc", {})
-print(st.count("PASS"), st.count("FAIL"), st.count("SKIP"), misc.get("crashed", 0) + st.count("ERROR"),
-      misc.get("errors", 0), m.group(1) if m else 0, len(st))
-PY
-)
+	read -r p f s crashed errors planned seen < <(python3 "$top/scripts/kunit_summary.py" "$json" "$log")
 	grep -E "^\[|ERROR" "$log.parsed" | grep -vE "^\[[0-9:]+\] +\[PASSED\]" | tail -n 30
 	if [ "${seen:-0}" = 0 ]; then
 		echo "FAIL kunit-$LANE-$run: no test ran (qemu rc $rc), see $log"

@@ -49,9 +49,9 @@ stage() {	# stage NAME PREFIX COMMAND...
 	fi
 }
 build_ok() {	# build_ok LANE
-	local lane=$1 obj=build/obj src=build/linux
-	[ "$lane" = 6.12 ] || { obj=build/obj-$lane; src=build/linux-$lane; }
-	local xen=4.20; [ "$lane" = 6.12 ] && xen=4.17
+	local lane=$1 obj src xen
+	obj=$(scripts/lane.sh "$lane" obj) && src=$(scripts/lane.sh "$lane" src) &&
+		xen=$(scripts/lane.sh "$lane" xen) || { echo "build-$lane: 0 passed, 1 failed"; return 1; }
 	if LANE=$lane scripts/prepare-kernel.sh >"build/test-build-$lane.out" 2>&1 &&
 	   scripts/fetch-xen.sh $xen >>"build/test-build-$lane.out" 2>&1 &&
 	   VB_KSRC=$top/$src flock build/.kbuild.lock scripts/build-kernel.sh "$obj" configs/base.config \
@@ -67,8 +67,8 @@ build_ok() {	# build_ok LANE
 	fi
 }
 soakdbg_ok() {	# soakdbg_ok LANE: the soak debug kernel (make debug-kernel)
-	local lane=$1 src=build/linux
-	[ "$lane" = 6.12 ] || src=build/linux-$lane
+	local lane=$1 src
+	src=$(scripts/lane.sh "$lane" src) || { echo "soakdbg-$lane: 0 passed, 1 failed"; return 1; }
 	if VB_KSRC=$top/$src flock build/.kbuild.lock scripts/build-kernel.sh "build/soak-debug-$lane" \
 		configs/kunit.config $(ls "configs/kunit-$lane.config" 2>/dev/null) configs/soak-debug.config \
 		>"build/test-soakdbg-$lane.out" 2>&1; then
@@ -84,26 +84,27 @@ mkdir -p build
 t0=$SECONDS
 for item in "${plan[@]}"; do
 	lane=${item%%:*}; level=${item#*:}
-	obj=build/obj; [ "$lane" = 6.12 ] || obj=build/obj-$lane
+	obj=$(scripts/lane.sh "$lane" obj) || obj=build/no-such-lane
 	echo "==== lane $lane ($level)"
 	stage "build-$lane" "build-$lane" build_ok "$lane"
 	stage "host-$lane" "host-$lane" env LANE="$lane" scripts/host-checks.sh
 	if [ "$level" != ci ]; then
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base debug
-		stage "series-$lane" series scripts/series.sh "$lane" "build/kunit-$lane"
+		stage "series-$lane" series scripts/series.sh "$lane" "$(scripts/lane.sh "$lane" kunit)"
 	else
 		stage "kunit-$lane" "kunit-$lane" env LANE="$lane" scripts/kunit.sh base
 	fi
-	# all: every scenario with every short soak (soak-debug boots the
-	# soak debug kernel, built here); full: all but soak-debug (CI's
-	# hour); ci: all but the soaks
+	# The scenarios by their level (vbtest_scenarios.py): all: every
+	# one, with the short soaks and the two on the soak debug kernel
+	# (soak-debug, hold-debug; the kernel is built here); full: all but
+	# those two (CI's hour); ci: all but the soaks too
 	case $level in
-	all) ex=; stage "soakdbg-$lane" "soakdbg-$lane" soakdbg_ok "$lane" ;;
-	full) ex=--exclude=soak-debug,hold-debug ;;
-	*) ex=--exclude=soak-,hold-debug ;;
+	all) stage "soakdbg-$lane" "soakdbg-$lane" soakdbg_ok "$lane" ;;
+	full) ;;
+	*) level=ci ;;
 	esac
 	if [ -f "$obj/arch/x86/boot/bzImage" ]; then
-		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e $ex ${SCENARIOS:-}
+		stage "e2e-$lane" e2e env VB_LANE="$lane" python3 scripts/vbtest.py e2e --level="$level" ${SCENARIOS:-}
 	fi
 done
 stage userspace userspace tools/testing/virtio_bounce/run.sh
