@@ -29,34 +29,16 @@ if [ -x "$bin" ] && ver=$("$bin" --version 2>/dev/null); then
 	exit 0
 fi
 
-priv=$dir/.apt
-mkdir -p "$priv/lists/partial" "$priv/cache/archives/partial" "$priv/etc/preferences.d" "$dir/src"
-mirror=$( { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p';
-	    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' || true; } |
-	  tr ' ' '\n' | grep -E '^https?://' | grep -v -e security -e google -e nodesource | head -n 1 || true)
-[ -n "$mirror" ] || { echo "fetch-sparse: no Debian mirror found in /etc/apt sources" >&2; exit 1; }
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb-src [signed-by=$keyring] $mirror $suite main" > "$priv/sources.list"
-opts=(-o Dir::Etc::SourceList="$priv/sources.list"
-      -o Dir::Etc::SourceParts=/dev/null
-      -o Dir::Etc::Preferences="$priv/etc/preferences"
-      -o Dir::Etc::PreferencesParts="$priv/etc/preferences.d"
-      -o Dir::State::Lists="$priv/lists"
-      -o Dir::State::Status=/dev/null
-      -o Dir::Cache="$priv/cache"
-      -o Dir::Cache::pkgcache="" -o Dir::Cache::srcpkgcache=""
-      -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-if [ ! -e "$priv/lists/.updated-$suite" ]; then
-	apt-get "${opts[@]}" -qq update >&2
-	touch "$priv/lists/.updated-$suite"
-fi
+mkdir -p "$dir/src"
+. "$top/scripts/apt-conf.sh"
+apt_private "$dir/.apt" deb-src "$suite"
 
 # Download the .dsc, orig tarball and Debian patches (hash-checked by apt
 # against the signed Sources index), then unpack with Debian's patches.
 cd "$dir/src"
 dsc=$(ls ./sparse_*.dsc 2>/dev/null | head -n 1 || true)
 if [ -z "$dsc" ]; then
-	apt-get "${opts[@]}" -qq source --download-only sparse >&2
+	apt-get "${apt_opts[@]}" -qq source --download-only sparse >&2
 	dsc=$(ls ./sparse_*.dsc | head -n 1)
 fi
 rm -rf "$dir/src/tree"
