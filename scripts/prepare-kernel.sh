@@ -63,12 +63,51 @@ if [ "$want" != "$have" ]; then
 fi
 
 # New files: copy those whose content differs, commit them as one commit.
+# Our files go into the tree as the lane builds them: a .c file that no
+# Makefile of the lane's series names (the other seam) stays out, and
+# every file has the other lane's branches removed with the kernel's own
+# unifdef (scripts/unifdef.c): CONFIG_VIRTIO_BOUNCE_MAP_OPS is the seam
+# the lane's struct virtio_map_ops (7.x) or dma_map_ops (6.12) selects,
+# not a Kconfig symbol.
+case $("$top/scripts/lane.sh" "$LANE" seam) in
+virtio_map_ops) seam=-DCONFIG_VIRTIO_BOUNCE_MAP_OPS ;;
+*) seam=-UCONFIG_VIRTIO_BOUNCE_MAP_OPS ;;
+esac
+unifdef=$B/unifdef
+[ -x "$unifdef" ] || gcc -O2 -o "$unifdef" "$K/scripts/unifdef.c"
+built() {	# built FILE: is FILE (kernel/ or drivers/, .c) in its Makefile?
+	case $1 in
+	kernel/*.c|drivers/*.c) grep -qw "$(basename "$1" .c)\.o" "$K/$(dirname "$1")/Makefile" 2>/dev/null ;;
+	*) true ;;
+	esac
+}
 changed=0
+tmp=$(mktemp)
+trap 'rm -f "$tmp" "$tmp.u"' EXIT
 while IFS= read -r f; do
 	[ -e "$top/$f" ] || continue	# deleted in the work tree, not yet committed
-	if ! cmp -s "$top/$f" "$K/$f"; then
+	if ! built "$f"; then
+		[ -e "$K/$f" ] && { rm -f "$K/$f"; changed=1; }
+		continue
+	fi
+	src=$top/$f
+	case $f in
+	kernel/*|drivers/*|include/*)
+		# exit status 0: unchanged, 1: lines removed, 2: trouble.  A
+		# branch removed between two blank lines leaves two in a row
+		# (never wanted in kernel code): squeeze them (cat -s).
+		rc=0
+		"$unifdef" $seam -o "$tmp.u" "$src" || rc=$?
+		case $rc in
+		0) cp "$src" "$tmp" ;;
+		1) cat -s "$tmp.u" > "$tmp" ;;
+		*) echo "prepare-kernel: unifdef failed on $f" >&2; exit 1 ;;
+		esac
+		src=$tmp ;;
+	esac
+	if ! cmp -s "$src" "$K/$f"; then
 		mkdir -p "$(dirname "$K/$f")"
-		cp "$top/$f" "$K/$f"
+		cat "$src" > "$K/$f"
 		changed=1
 	fi
 done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- kernel drivers include tools/testing/virtio_bounce | grep -v '/\.gitignore$')

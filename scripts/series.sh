@@ -114,6 +114,39 @@ for p in "$out"/0*.patch; do
 		bad "checkpatch --strict $(basename "$p")" "$err"
 done
 
+# 3b. No dead code: nothing of the other lane's seam (prepare-kernel.sh
+# unifdefs our files), every new .c file built by a Makefile of the
+# series, every new Kconfig symbol used, and no test of an architecture
+# or of highmem that the Kconfig dependencies rule out.
+added=$(g diff base.."$series" -- . "$keep" | grep -E '^\+[^+]')
+err=$(grep -n 'VIRTIO_BOUNCE_MAP_OPS' <<<"$added")
+[ -z "$err" ] && ok "no other-seam code in the series (CONFIG_VIRTIO_BOUNCE_MAP_OPS)" ||
+	bad "other-seam code in the series" "$err"
+err=""
+for f in $(g diff --name-only --diff-filter=A base.."$series" -- 'kernel/*.c' 'drivers/*.c'); do
+	g show "$series:$(dirname "$f")/Makefile" | grep -qw "$(basename "$f" .c)\.o" ||
+		err+="$f is in no Makefile"$'\n'
+done
+[ -z "$err" ] && ok "every new .c file of the series is built" || bad "files no Makefile builds" "$err"
+err=""
+for sym in $(sed -nE 's/^\+config ([A-Z0-9_]+)$/\1/p' <<<"$added"); do
+	grep -vE "^\+config $sym\$" <<<"$added" | grep -E "(CONFIG_$sym\b|(depends on|select|if) .*\b$sym\b)" >/dev/null ||
+		err+="config $sym: nothing uses it"$'\n'
+done
+[ -z "$err" ] && ok "every new Kconfig symbol is used" || bad "unused Kconfig symbols" "$err"
+deps=$(awk '/^\+config /{inb = ($2 == "VIRTIO_BOUNCE")}
+	inb && /depends on/{sub(/.*depends on /, ""); print; exit}' <<<"$added")
+err=""
+for a in ARM64 X86_32 HIGHMEM; do
+	case " $deps " in *"$a"*) continue ;; esac
+	if grep -qw "X86_64" <<<"$deps"; then
+		hit=$(grep -nE "CONFIG_$a\b" <<<"$added")
+		[ -z "$hit" ] || err+="CONFIG_$a under 'depends on $deps': $hit"$'\n'
+	fi
+done
+[ -z "$err" ] && ok "no test of a configuration the dependencies rule out ($deps)" ||
+	bad "tests of configurations the dependencies rule out" "$err"
+
 # 4. Each patch builds, in OBJDIR's configuration.
 if [ -n "$obj" ]; then
 	if [ ! -f "$obj/.config" ]; then

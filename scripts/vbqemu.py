@@ -376,19 +376,21 @@ def parse_pool(pools, rest):
 
 class Decision(typing.NamedTuple):
     """One device's decision line: "virtio_bounce: virtioN: mode=M
-    backend=B direct=yes|no rule=R: why"."""
+    backend=B direct=yes|no rule=R why=TOKEN: sentence"."""
     mode: str
     backend: str
     direct: str         # yes or no
-    why: str
+    why: str            # the sentence (and the 1:1 note, if any)
     rule: str
+    token: str = ""     # the short reason, as sysfs why says it
 
 
 def decisions(log):
     """dev -> Decision from the dmesg lines."""
     out = {}
-    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+) rule=(\S+): ([^\r\n]*)", log):
-        out[m.group(1)] = Decision(m.group(2), m.group(3), m.group(4), m.group(6), m.group(5))
+    for m in re.finditer(r"virtio_bounce: (virtio\d+): mode=(\w+) backend=(\w+) direct=(\w+) rule=(\S+)"
+                         r"(?: why=([\w-]+))?: ([^\r\n]*)", log):
+        out[m.group(1)] = Decision(m.group(2), m.group(3), m.group(4), m.group(7), m.group(5), m.group(6) or "")
     return out
 
 # ------------------------------------------------------------------ QEMU

@@ -56,7 +56,7 @@ SOAKS = {
 SOAK_PROMISED = {   # kind (the table's words) -> the warning's text
     "pool exhausted": r"virtio_bounce: virtio\d+: pool exhausted \(",
     "cannot add a chunk": r"virtio_bounce: virtio\d+: cannot add a \d+ KiB chunk to the \w+ pool",
-    "cannot serve now: fallback": r"virtio_bounce: virtio\d+: the \w+ pool \(\d+ KiB, \d+ failed grows\) cannot serve",
+    "cannot serve now: fallback": r"virtio_bounce: virtio\d+: \w+ pool \(\d+K\) cannot serve",
 }
 SOAK_WARN = re.compile(r"virtio_bounce: .*(exhausted|cannot|could not|refus|still live|leak|larger than|"
                        r"bad|foreign|double|not claimed)|FAULT_INJECTION")

@@ -322,9 +322,9 @@ class ParserTest(unittest.TestCase):
 
     def test_trace_parsers(self):
         log = ("x\nVBTRACE-BEGIN\n"
-               "  virtio_bounce_map: dev=virtio2 phys=0x100000 dma=0x200100 size=512 dir=1 bounced=1\n"
-               "  virtio_bounce_map: dev=virtio2 phys=0x200000 dma=0x200000 size=512 dir=1 bounced=1\n"
-               "  virtio_bounce_map: dev=virtio2 phys=0x300000 dma=0x300000 size=512 dir=1 bounced=0\n"
+               "  virtio_bounce_map: device=virtio2 dir=TO_DEVICE dma=0x200100 size=512 phys=0x100000 attrs= flags=BOUNCED\n"
+               "  virtio_bounce_map: device=virtio2 dir=TO_DEVICE dma=0x200000 size=512 phys=0x200000 attrs= flags=BOUNCED\n"
+               "  virtio_bounce_map: device=virtio2 dir=TO_DEVICE dma=0x300000 size=512 phys=0x300000 attrs= flags=\n"
                "VBTRACE-END\nVBTCHUNK virtio2 0x200000 0x200000 65536 0\nVBTCHUNK virtio1 0x500000 0x500000 65536 0\n")
         r = Boot(log=log)
         self.assertEqual(vbtest_trace.section(log, "VBTRACE-BEGIN", "VBTRACE-END").count("\n"), 3)
@@ -332,6 +332,18 @@ class ParserTest(unittest.TestCase):
         self.assertEqual(vbtest_trace.trace_addresses(r, "virtio2", "virtio1"), (2, 0))
         hist = "virtio1:\n  4096 3 x\nvirtio2:\n  512 50 y\n"
         self.assertEqual(vbtest_trace.dev_block(hist, "virtio2"), "  512 50 y")
+        fmt = ("name: virtio_bounce_map\nID: 1\nformat:\n"
+               "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+               "\tfield:__data_loc char[] device;\toffset:8;\tsize:4;\tsigned:0;\n"
+               "\tfield:u64 phys;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+               'print fmt: "device=%s dir=%s attrs=%s", __get_str(device), '
+               '__print_symbolic(REC->dir, { 0, "BIDIRECTIONAL" }, { 1, "TO_DEVICE" }), '
+               '__print_flags(REC->attrs, "|", { (1UL << 1), "WEAK_ORDERING" }, { (1UL << 5), "SKIP_CPU_SYNC" })\n')
+        fields, pfmt = vbtest_trace.trace_formats(fmt)["map"]
+        self.assertEqual(fields, ["device", "phys"])
+        self.assertEqual(vbtest_trace.symbols(pfmt, "dir"), {"0": "BIDIRECTIONAL", "1": "TO_DEVICE"})
+        self.assertEqual(vbtest_trace.symbols(pfmt, "attrs"), {"(1UL << 1)": "WEAK_ORDERING", "(1UL << 5)": "SKIP_CPU_SYNC"})
+        self.assertEqual(vbtest_trace.trace_events(log, "map")[2]["flags"], "")
 
 
 class SoakTest(unittest.TestCase):

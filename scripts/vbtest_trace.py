@@ -91,6 +91,7 @@ def sc_trace(res, cfg):
               f"ratio output:\n{o['ratio']}")
     check_trace_cache(res, o["cache"], vdb, int(m.group(2)) if m else None)
     check_trace_addresses(res, r, vdb)
+    check_trace_format(res, r, vdb)
     lm = re.search(r"^vb_(?:vmap_)?map_page\s+(\d+)", o["latency"], re.M)
     lu = re.search(r"^vb_(?:vmap_)?unmap_page\s+(\d+)", o["latency"], re.M)
     res.check("trace/latency", lm and lu and int(lm.group(1)) >= 300 and int(lu.group(1)) >= 300,
@@ -112,7 +113,58 @@ def check_trace_cache(res, out, vdb, bounced_maps):
               f"{miss} misses in {maps} maps (want at most 1 in 10); cache output:\n{out}")
 
 
-TRACE_MAP = re.compile(r"virtio_bounce_map: dev=(\S+) phys=0x([0-9a-f]+) dma=0x([0-9a-f]+) size=(\d+) dir=\d bounced=(\d)")
+# map, fallback, unmap and sync share one class and one format; its text
+# is key=value, the direction, attrs and flags by name (the event's print
+# fmt, dumped by the guest between VBFORMAT-BEGIN/END, has the tables).
+DMA_EVENTS = ("map", "fallback", "unmap", "sync")
+DMA_FIELDS = ["device", "phys", "dma", "size", "dir", "attrs", "flags"]
+EVENT_RE = re.compile(r"\bvirtio_bounce_(\w+): (.*)$")
+KV_RE = re.compile(r'(\w+)=("[^"]*"|\S*)')
+
+
+def trace_events(text, name):
+    """The key=value dicts of the @name events (map, unmap, ...) in a trace;
+    for a tuple of names, (name, dict) pairs in trace order."""
+    out = []
+    for line in text.splitlines():
+        m = EVENT_RE.search(line)
+        if m and (m.group(1) in name if isinstance(name, tuple) else m.group(1) == name):
+            f = {k: v.strip('"') for k, v in KV_RE.findall(m.group(2))}
+            out.append((m.group(1), f) if isinstance(name, tuple) else f)
+    return out
+
+
+def trace_formats(text):
+    """event name (map, decide, ...) -> (its fields in order, its print fmt),
+    from the tracefs format files the guest printed."""
+    fmts, name = {}, None
+    for line in text.splitlines():
+        m = re.match(r"\s*name: virtio_bounce_(\w+)", line)
+        if m:
+            name = m.group(1)
+            fmts[name] = ([], "")
+            continue
+        m = re.match(r"\s*field:.*?(\w+)(?:\[\d*\])?;\s*offset:", line)
+        if name and m and not m.group(1).startswith("common_"):
+            fmts[name][0].append(m.group(1))
+        if name and line.lstrip().startswith("print fmt:"):
+            fmts[name] = (fmts[name][0], line.split("print fmt:", 1)[1].strip())
+    return fmts
+
+
+def symbols(pfmt, field):
+    """{value: name} of the __print_symbolic/__print_flags table of REC->@field
+    in a print fmt: the values the kernel resolved (TRACE_DEFINE_ENUM), so
+    that perf and trace-cmd can decode a raw record too."""
+    m = re.search(r"__print_(?:symbolic|flags)\(REC->" + field + r"\b", pfmt)
+    if not m:
+        return {}
+    depth, end = 1, m.end()
+    while end < len(pfmt) and depth:       # to the call's closing parenthesis
+        depth += {"(": 1, ")": -1}.get(pfmt[end], 0)
+        end += 1
+    table = pfmt[m.end():end]
+    return {v.strip(): n for v, n in re.findall(r'\{\s*([^,{}]+?)\s*,\s*"(\w+)"\s*\}', table)}
 
 
 def trace_addresses(r, dev, pool_dev):
@@ -124,12 +176,11 @@ def trace_addresses(r, dev, pool_dev):
         if m and m.group(1) == pool_dev:
             chunks.append((int(m.group(2), 16), int(m.group(3), 16), int(m.group(4))))
     maps = good = 0
-    for line in section(r.log, "VBTRACE-BEGIN", "VBTRACE-END").splitlines():
-        m = TRACE_MAP.search(line)
-        if not m or m.group(1) != dev or m.group(5) != "1":
+    for e in trace_events(section(r.log, "VBTRACE-BEGIN", "VBTRACE-END"), "map"):
+        if e.get("device") != dev or "BOUNCED" not in e.get("flags", "").split("|"):
             continue
         maps += 1
-        phys, dma, size = int(m.group(2), 16), int(m.group(3), 16), int(m.group(4))
+        phys, dma, size = int(e["phys"], 16), int(e["dma"], 16), int(e["size"])
         in_pool = any(d <= dma and dma + size <= d + b for _, d, b in chunks)
         buf_out = not any(p <= phys < p + b for p, _, b in chunks)
         good += in_pool and buf_out
@@ -148,6 +199,53 @@ def check_trace_addresses(res, r, vdb):
     wmaps, wgood = trace_addresses(r, vdb, vda) if vda else (0, 0)
     res.check("trace/addresses-control-other-pool", wmaps == maps and wmaps > 0 and wgood < wmaps,
               f"{wgood} of {wmaps} maps of {vdb} passed against {vda}'s pool")
+
+
+def check_trace_format(res, r, vdb):
+    """The events' formats as the kernel reports them: map, fallback, unmap
+    and sync one class with the device's name, the direction decoded by a
+    table of resolved numbers (not enum names a decoder cannot know) and
+    the attrs; every event names its device `device`.  Then the trace read
+    through them: each map and unmap of vdb prints its direction by a name
+    of that table and its attrs and flags by names of theirs, the data of
+    these reads is FROM_DEVICE and each request's 16-byte header TO_DEVICE,
+    and each unmap says the direction of its map."""
+    fmts = trace_formats(section(r.log, "VBFORMAT-BEGIN", "VBFORMAT-END"))
+    dma_ok = all(fmts.get(n, ([], ""))[0] == DMA_FIELDS for n in DMA_EVENTS)
+    pmap = fmts.get("map", ([], ""))[1]
+    dirs, attrs, flags = symbols(pmap, "dir"), symbols(pmap, "attrs"), symbols(pmap, "flags")
+    res.check("trace/format", dma_ok and len(fmts) >= 9 and
+              all("device" in f and "dev" not in f for f, _ in fmts.values()) and
+              sorted(dirs.values()) == ["BIDIRECTIONAL", "FROM_DEVICE", "NONE", "TO_DEVICE"] and
+              all(v.isdigit() for v in dirs) and "SKIP_CPU_SYNC" in attrs.values() and
+              sorted(flags.values()) == ["BOUNCED", "FOR_CPU"] and
+              all(fmts.get(n, ([], ""))[1] == pmap for n in DMA_EVENTS),
+              f"formats: { {n: f for n, (f, _) in fmts.items()} }, map print fmt: {pmap[:400]}")
+    ev = section(r.log, "VBTRACE-BEGIN", "VBTRACE-END")
+    maps = [e for e in trace_events(ev, "map") if e.get("device") == vdb]
+    unmaps = [e for e in trace_events(ev, "unmap") if e.get("device") == vdb]
+
+    def named(e, k, table):
+        return all(x in table.values() for x in e.get(k, "-").split("|") if x) and k in e
+
+    bad = [e for e in maps + unmaps if e.get("dir") not in dirs.values() or
+           not named(e, "attrs", attrs) or not named(e, "flags", flags)]
+    data = [e for e in maps if e.get("size") in ("4096", "512")]
+    hdr = [e for e in maps if e.get("size") == "16"]
+    live, wrong = {}, []                   # in trace order: a slot's address is reused
+    for name, e in trace_events(ev, ("map", "unmap")):
+        if e.get("device") != vdb:
+            continue
+        if name == "map":
+            live[e.get("dma")] = e.get("dir")
+        elif live.pop(e.get("dma"), e.get("dir")) != e.get("dir"):
+            wrong.append(e)
+    res.check("trace/directions", vdb and maps and not bad and len(data) >= 150 and
+              all(e["dir"] == "FROM_DEVICE" for e in data) and len(hdr) >= 150 and
+              all(e["dir"] == "TO_DEVICE" for e in hdr) and len(unmaps) >= len(maps) and not wrong,
+              f"{len(maps)} maps, {len(unmaps)} unmaps of {vdb}; not decoded: {bad[:2]}; "
+              f"data dirs {sorted(set(e['dir'] for e in data))} ({len(data)}), "
+              f"header dirs {sorted(set(e['dir'] for e in hdr))} ({len(hdr)}); unmap dir differs: {wrong[:2]}")
 
 
 def check_trace_occupancy(res, out, vdb, png):

@@ -13,6 +13,7 @@
  * virtio_bounce_pool.c, debugfs in virtio_bounce_debugfs.c.
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
 
 #include <linux/ctype.h>
 #include <linux/dma-direct.h>
@@ -20,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/virtio.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <xen/xen.h>
 
@@ -32,8 +34,8 @@ struct vb_config vb_config = {
 	.mode = VB_MODE_OFF,
 	.pool_min = SZ_4M,
 	.pool_max = SZ_64M,
-	/* Firmware tables (ACPI DMAR/IVRS/IORT, DT) describe every IOMMU. */
-	.iommu_detect = IS_ENABLED(CONFIG_X86) || IS_ENABLED(CONFIG_ARM64),
+	/* Firmware tables (ACPI DMAR/IVRS on x86) describe every IOMMU. */
+	.iommu_detect = true,
 	.shrink_interval = 10 * HZ,
 };
 
@@ -73,35 +75,7 @@ const char *vb_backend_name(enum vb_backend backend)
 	       vb_backend_names[backend] : "?";
 }
 
-/* One line per decision-table row, printed in dmesg and debugfs. */
-enum {
-	VB_WHY_OFF,
-	VB_WHY_GRANT,
-	VB_WHY_SHARED,
-	VB_WHY_ENCRYPTED,
-	VB_WHY_FOREIGN,
-	VB_WHY_MASK,
-	VB_WHY_XEN_ON,
-	VB_WHY_XEN_FORCE,
-	VB_WHY_LEGACY_IOMMU_ON,
-	VB_WHY_LEGACY_IOMMU_FORCE,
-	VB_WHY_LEGACY_ON,
-	VB_WHY_LEGACY_FORCE,
-	VB_WHY_IOMMU,
-	VB_WHY_UNDETECTABLE,
-	VB_WHY_NO_IOMMU_ON,
-	VB_WHY_NO_IOMMU_FORCE,
-	/* Found at attach, after the table */
-	VB_WHY_TAKEN,
-	VB_WHY_LIVE,
-	VB_WHY_NO_MASK,
-	VB_WHY_NO_SWIOTLB_XEN,
-	VB_WHY_NO_CHUNK,
-	VB_WHY_NO_POOL,
-	VB_WHY_BALLOON,
-};
-
-static const char * const vb_why[] = {
+const char * const vb_why[] = {
 	[VB_WHY_OFF] = "virtio_bounce=off: stock DMA path",
 	[VB_WHY_GRANT] = "Xen grant DMA ops own this device: left to them",
 	[VB_WHY_SHARED] =
@@ -137,6 +111,51 @@ static const char * const vb_why[] = {
 	[VB_WHY_BALLOON] =
 		"virtio-balloon hands the device guest pages by address (inflate, free page reporting), not buffers: a bounce slot would be reported instead, left to the stock path",
 };
+
+/* The same rows as short tokens: sysfs and the decision line (why=). */
+static const char * const vb_why_tokens[] = {
+	[VB_WHY_OFF] = "off",
+	[VB_WHY_GRANT] = "xen-grant",
+	[VB_WHY_SHARED] = "shared-dma-dev",
+	[VB_WHY_ENCRYPTED] = "mem-encrypted",
+	[VB_WHY_FOREIGN] = "foreign-ops",
+	[VB_WHY_MASK] = "mask-below-32",
+	[VB_WHY_XEN_ON] = "xen-pv-on",
+	[VB_WHY_XEN_FORCE] = "xen-pv-force",
+	[VB_WHY_LEGACY_IOMMU_ON] = "legacy-iommu-on",
+	[VB_WHY_LEGACY_IOMMU_FORCE] = "legacy-iommu-force",
+	[VB_WHY_LEGACY_ON] = "legacy-on",
+	[VB_WHY_LEGACY_FORCE] = "legacy-force",
+	[VB_WHY_IOMMU] = "iommu-dma",
+	[VB_WHY_UNDETECTABLE] = "iommu-unknown",
+	[VB_WHY_NO_IOMMU_ON] = "no-iommu-on",
+	[VB_WHY_NO_IOMMU_FORCE] = "no-iommu-force",
+	[VB_WHY_TAKEN] = "dma-dev-taken",
+	[VB_WHY_LIVE] = "dma-dev-live",
+	[VB_WHY_NO_MASK] = "no-dma-mask",
+	[VB_WHY_NO_SWIOTLB_XEN] = "no-swiotlb-xen",
+	[VB_WHY_NO_CHUNK] = "no-chunk",
+	[VB_WHY_NO_POOL] = "no-pool",
+	[VB_WHY_BALLOON] = "balloon",
+};
+
+static_assert(ARRAY_SIZE(vb_why_tokens) == VB_WHY_BALLOON + 1);
+
+/**
+ * vb_why_token() - the short token of a decision's reason
+ * @why: one of vb_why[]
+ *
+ * Return: a constant string, "?" for a reason not in the table.
+ */
+const char *vb_why_token(const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vb_why_tokens); i++)
+		if (vb_why[i] == why)
+			return vb_why_tokens[i];
+	return "?";
+}
 
 /**
  * vb_decide() - the per-device decision table
@@ -214,19 +233,33 @@ static const struct {
 	{ "gpio", VIRTIO_ID_GPIO },	{ "bt", VIRTIO_ID_BT },
 };
 
-/* A PCI address as dev_name() spells it: DDDD:BB:SS.F, lower-case hex. */
-static bool vb_pci_name(const char *s)
+/*
+ * The DMA device a rule names, as dev_name() spells it, into @out: a PCI
+ * function in the kernel's PCI device syntax ([<domain>:]<bus>:<slot>.<fn>,
+ * hex, as pci= takes it), or a platform device's name as the kernel gives
+ * it (a000000.virtio_mmio, virtio-mmio.0).
+ */
+static bool vb_dev_selector(const char *sel, char *out, size_t len)
 {
-	static const char shape[] = "xxxx:xx:xx.x";
-	unsigned int i;
+	unsigned int dom = 0, bus, slot, fn;
+	size_t i;
+	int n = 0;
 
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'x' ? !isxdigit(s[i]) || isupper(s[i]) :
-				      s[i] != shape[i])
+	/* Hex digits only: the kernel's %x would take a "0x" prefix too. */
+	if (!sel[strspn(sel, "0123456789abcdefABCDEF:.")] &&
+	    (sscanf(sel, "%x:%x:%x.%x%n", &dom, &bus, &slot, &fn, &n) == 4 ||
+	     sscanf(sel, "%x:%x.%x%n", &bus, &slot, &fn, &n) == 3) && !sel[n]) {
+		if (dom > 0xffff || bus > 0xff || slot > 0x1f || fn > 7)
 			return false;
-	return true;
+		snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+		return true;
+	}
+	if (!strchr(sel, '.') || strchr(sel, ':'))
+		return false;
+	for (i = 0; sel[i]; i++)
+		if (!isalnum(sel[i]) && !strchr("._-", sel[i]))
+			return false;
+	return strscpy(out, sel, len) > 0;
 }
 
 /* Parse "<selector>:<mode>" into @r; false (with a warning) if it is junk. */
@@ -239,7 +272,7 @@ static bool vb_parse_rule(const char *tok, struct vb_rule *r)
 
 	m = match_string(vb_mode_names, ARRAY_SIZE(vb_mode_names), colon + 1);
 	if (m < 0 || colon == tok || (size_t)(colon - tok) >= sizeof(sel)) {
-		pr_warn("bad rule '%s' (<type>:<mode> or <PCI address>:<mode>, mode off|on|force)\n",
+		pr_warn("bad rule '%s' (<type>:<mode> or <device>:<mode>, mode off|on|force)\n",
 			tok);
 		return false;
 	}
@@ -253,11 +286,9 @@ static bool vb_parse_rule(const char *tok, struct vb_rule *r)
 			return true;
 		}
 	}
-	if (vb_pci_name(sel)) {
-		strscpy(r->dma_dev, sel, sizeof(r->dma_dev));
+	if (vb_dev_selector(sel, r->dma_dev, sizeof(r->dma_dev)))
 		return true;
-	}
-	pr_warn("rule '%s': '%s' is neither a virtio device type (blk, net, scsi, console, rng, ...) nor a PCI address (0000:00:04.0)\n",
+	pr_warn("rule '%s': '%s' is neither a virtio device type (blk, net, ...) nor a device name (0000:00:04.0, 00:04.0, a000000.virtio_mmio)\n",
 		tok, sel);
 	return false;
 }
@@ -276,18 +307,18 @@ static bool vb_parse_rule(const char *tok, struct vb_rule *r)
  */
 int vb_check_max(size_t pool_min, size_t pool_max, size_t floor)
 {
-	if (pool_max < (1UL << VB_CHUNK_SHIFT) || pool_max > SZ_1G) {
-		pr_warn("bad size max=%zuK (256K..1G)\n", pool_max >> 10);
+	size_t lo = max_t(size_t, 1UL << VB_CHUNK_SHIFT, floor);
+
+	/* See vb_footprint(): below the floor a request may never be mapped. */
+	if (pool_max < lo || pool_max > SZ_1G) {
+		pr_warn("bad size max=%zuK (%zuK..1G%s)\n", pool_max >> 10, lo >> 10,
+			lo > (1UL << VB_CHUNK_SHIFT) ?
+			": not below the progress reserve, a largest request per CPU" : "");
 		return -EINVAL;
 	}
 	if (pool_min > pool_max) {
-		pr_warn("pool=%zu is above max=%zu\n", pool_min, pool_max);
-		return -EINVAL;
-	}
-	/* See vb_footprint(): below this a request may never be mapped. */
-	if (pool_max < floor) {
-		pr_warn("max=%zuK is below %zuK, the progress reserve (the smallest pool that always holds a largest request per CPU)\n",
-			pool_max >> 10, floor >> 10);
+		pr_warn("pool=%zuK is above max=%zuK\n", pool_min >> 10,
+			pool_max >> 10);
 		return -EINVAL;
 	}
 	return 0;
@@ -451,30 +482,25 @@ static const struct vb_backend_ops *const vb_backends[] = {
 	[VB_BACKEND_XEN] = &vb_xen_backend,
 };
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-static void vb_set_dma_iommu(struct device *dev, bool on)
-{
-#ifdef CONFIG_IOMMU_DMA
-	dev->dma_iommu = on;
-#endif
-}
-#endif
-
-#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-#define VB_BYPASS_MSG " (1:1: nothing installed, the DMA API maps it as dma-direct)"
-#else
-#define VB_BYPASS_MSG " (dma_ops_bypass: the DMA core maps 1:1 as dma-direct)"
-#endif
-
-/* Every decision is logged once per device and traced. */
+/*
+ * Every decision is traced and recorded in sysfs, and logged once per
+ * device: at info level unless it is the default off, which a kernel
+ * built with virtio_bounce but booted without it would otherwise print
+ * for every virtio device on every boot.
+ */
 static void vb_log_decision(struct device *dev, const char *name,
 			    enum vb_mode mode, const struct vb_decision *d,
 			    bool bypass)
 {
-	dev_info(dev, "virtio_bounce: %s: mode=%s backend=%s direct=%s rule=%s: %s%s\n",
-		 name, vb_mode_name(mode), vb_backend_name(d->backend),
-		 d->direct_ok ? "yes" : "no", d->rule, d->why,
-		 bypass ? VB_BYPASS_MSG : "");
+	if (mode == VB_MODE_OFF && !strcmp(d->rule, "default"))
+		dev_dbg(dev, "%s: mode=off rule=default: %s\n",
+			name, d->why);
+	else
+		dev_info(dev, "%s: mode=%s backend=%s direct=%s rule=%s why=%s: %s%s\n",
+			 name, vb_mode_name(mode), vb_backend_name(d->backend),
+			 d->direct_ok ? "yes" : "no", d->rule,
+			 vb_why_token(d->why), d->why,
+			 bypass ? VB_BYPASS_MSG : "");
 	trace_virtio_bounce_decide(name, vb_mode_name(mode),
 				   vb_backend_name(d->backend), d->direct_ok,
 				   d->why);
@@ -491,94 +517,10 @@ static void vb_not_claimed(struct device *dev, const char *name,
 	vb_log_decision(dev, name, mode, d, false);
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/* Give the device its previous DMA path back and free the state. */
-static void vb_release(struct vb_dev *vd)
-{
-	struct device *dev = vd->dev;
-
-	dev->dma_ops_bypass = false;
-	set_dma_ops(dev, vd->parent_ops == get_arch_dma_ops() ? NULL :
-			 vd->parent_ops);
-	if (vd->cleared_dma_iommu)
-		vb_set_dma_iommu(dev, true);
-	/*
-	 * dma_skip_sync stays false, as swiotlb leaves it: syncs then reach
-	 * the previous path, which is always correct, and the next
-	 * dma_set_mask() computes it afresh.
-	 */
-	vb_debugfs_del(vd);
-	xa_destroy(&vd->fb_maps);
-	vb_pool_destroy(vd);	/* chunks unmapped through the path restored above */
-	dev_info(dev, "virtio_bounce: %s: released\n", vd->name);
-	put_device(dev);
-	kfree(vd);
-}
-#else
-/* Nothing of ours is on the DMA device: free the state. */
-static void vb_release(struct vb_dev *vd)
-{
-	vb_debugfs_del(vd);
-	xa_destroy(&vd->fb_maps);
-	vb_pool_destroy(vd);
-	dev_info(vd->dev, "virtio_bounce: %s: released\n", vd->name);
-	put_device(vd->dev);
-	kfree(vd);
-}
-#endif
-
 /* Mappings that would need this state to be undone. */
-static unsigned long vb_live(struct vb_dev *vd)
+unsigned long vb_live(struct vb_dev *vd)
 {
 	return vb_pool_in_use(vd) + vb_fb_live(vd);
-}
-
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/*
- * A DMA device that carries our ops already.  Its owner keeps them
- * (*@mine), another live owner means the DMA device is shared, and a
- * state left draining by a driver gives way once its mappings are gone.
- * Return: NULL when @dev may be decided for, or why it is left alone.
- */
-static const char *vb_take_over(struct device *dev, const void *owner,
-				struct vb_dev **mine)
-{
-	struct vb_dev *vd;
-
-	*mine = NULL;
-	if (!vb_claimed(dev))
-		return NULL;
-	vd = to_vb_dev(dev);
-	if (vd->owner == owner) {
-		*mine = vd;
-		return NULL;
-	}
-	if (vd->owner)
-		return vb_why[VB_WHY_TAKEN];
-	if (vb_live(vd))
-		return vb_why[VB_WHY_LIVE];
-	vb_release(vd);	/* left behind by a driver, now idle */
-	return NULL;
-}
-
-#else
-/* The state is the virtio device's own: the glue never attaches twice. */
-static const char *vb_take_over(struct device *dev, const void *owner,
-				struct vb_dev **mine)
-{
-	*mine = NULL;
-	return NULL;
-}
-#endif
-
-/* Does the previous path have arch or device ops (Xen PV: swiotlb-xen)? */
-static bool vb_prev_has_ops(struct vb_dev *vd)
-{
-#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	return get_dma_ops(vd->dev);
-#else
-	return vd->parent == VB_PARENT_OPS;
-#endif
 }
 
 static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
@@ -589,9 +531,6 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 
 	if (!vd)
 		return NULL;
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	vb_ops_init(vd);
-#endif
 	vd->dev = get_device(dev);	/* a leaked state may outlive a driver */
 	vd->owner = owner;
 	strscpy(vd->name, name, sizeof(vd->name));
@@ -611,7 +550,7 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 	 * as small as progress allows, never none (that would fail open).
 	 */
 	if (vb_pool_prefilled(vd) && vd->pool_max < vd->reserve) {
-		dev_warn(dev, "virtio_bounce: %s: max=%zuK raised to %zuK, the progress reserve: the smallest pool that always holds %u largest requests (%luK each, one per CPU) at once\n",
+		dev_warn(dev, "%s: max=%zuK raised to %zuK, the progress reserve (%u requests of %luK)\n",
 			 name, vd->pool_max >> 10, vd->reserve >> 10,
 			 vd->builders, VB_REQ_BYTES >> 10);
 		vd->pool_max = vd->reserve;
@@ -623,56 +562,23 @@ static struct vb_dev *vb_dev_new(struct device *dev, const void *owner,
 	return vd;
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/* Install our ops: from here on every map of @vd->dev reaches them. */
-static void vb_install(struct vb_dev *vd)
-{
-	struct device *dev = vd->dev;
-
-	vb_debugfs_add(vd);
-	/* Our ops only run if the DMA core does not take the IOMMU path. */
-	if (use_dma_iommu(dev)) {
-		vd->cleared_dma_iommu = true;
-		vb_set_dma_iommu(dev, false);
-	}
-	set_dma_ops(dev, &vd->ops);
-	/*
-	 * The 1:1 fast path costs what dma-direct costs because it is
-	 * dma-direct: with dma_ops_bypass the DMA core maps, unmaps and
-	 * syncs through dma-direct itself, with no call into our ops,
-	 * whenever the device's mask covers all memory (dma_go_direct()).
-	 * Everything else (a mask that does not cover all memory) still
-	 * reaches vb_map_phys(): 1:1 where capable, bounced otherwise.
-	 */
-	dev->dma_ops_bypass = vb_bypass(vd);
-	/*
-	 * The transport set the DMA mask before we came (virtio-pci probes
-	 * first), and dma_set_mask() then set dma_skip_sync for a coherent
-	 * device with no ops: every dma_sync_*() and dma_need_sync() would
-	 * skip our ops.  A device that bounces must see its syncs; a bypass
-	 * device keeps dma-direct's value until its first bounce
-	 * (vb_bounce(), as swiotlb does).
-	 */
-	if (!vb_bypass(vd))
-		dma_reset_need_sync(dev);
-}
-
-#else
-/* The glue installs the virtio_map_ops; nothing goes on the DMA device. */
-static void vb_install(struct vb_dev *vd)
-{
-	vb_debugfs_add(vd);
-}
-#endif
-
-/*
- * Decide for one device and claim it if the table says so; *@mode and *@d
- * say what was decided (d->backend is VB_BACKEND_NONE when not claimed).
+/**
+ * vb_attach_cfg() - decide for one device and claim it if the table says so
+ * @dev: the DMA device
+ * @owner: the virtio device it is claimed for
+ * @name: name for messages and debugfs
+ * @in: facts about the device
+ * @cfg: settings to use (the device's rule, if any, picks the mode)
+ * @mode: set to the mode in force for the device
+ * @d: set to the decision (d->backend is VB_BACKEND_NONE when not claimed)
+ *
+ * Return: the new per-device state (or @owner's existing one), NULL when
+ * the device is not claimed (stock path) or @owner is NULL, or an ERR_PTR.
  */
-static struct vb_dev *vb_choose(struct device *dev, const void *owner,
-				const char *name, const struct vb_policy_in *in,
-				const struct vb_config *cfg, enum vb_mode *mode,
-				struct vb_decision *d)
+struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
+			     const char *name, const struct vb_policy_in *in,
+			     const struct vb_config *cfg, enum vb_mode *mode,
+			     struct vb_decision *d)
 {
 	const struct vb_rule *rule = vb_rule_for(cfg, in->virtio_id,
 						 dev_name(dev));
@@ -701,13 +607,10 @@ static struct vb_dev *vb_choose(struct device *dev, const void *owner,
 	why = vb_why[VB_WHY_NO_MASK];
 	if (!dev->dma_mask)
 		goto not_claimed;
-#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	/* 1:1 is the DMA API itself: install nothing, not even a pool. */
-	if (d->backend == VB_BACKEND_IDENTITY && d->direct_ok) {
+	if (vb_keeps_dma_api(d)) {
 		vb_log_decision(dev, name, *mode, d, true);
 		return NULL;
 	}
-#endif
 
 	vd = vb_dev_new(dev, owner, name, cfg, *mode, d);
 	err = -ENOMEM;
@@ -719,7 +622,7 @@ static struct vb_dev *vb_choose(struct device *dev, const void *owner,
 		goto free;
 	err = vb_pool_init(vd);
 	if (err) {
-		dev_warn(dev, "virtio_bounce: %s: could not set up the pool (%d), device keeps its stock DMA path\n",
+		dev_warn(dev, "%s: could not set up the pool (%d), device keeps its stock DMA path\n",
 			 name, err);
 		goto free;
 	}
@@ -728,14 +631,14 @@ static struct vb_dev *vb_choose(struct device *dev, const void *owner,
 		 * Not one chunk could be made (e.g. a failed Xen exchange):
 		 * keep the stock path rather than a device that cannot map.
 		 */
-		dev_warn(dev, "virtio_bounce: %s: %s backend could not create its pool, device keeps its stock DMA path\n",
+		dev_warn(dev, "%s: %s backend could not create its pool, device keeps its stock DMA path\n",
 			 name, vd->be->name);
 		why = vb_why[VB_WHY_NO_CHUNK];
 		vb_pool_destroy(vd);
 		goto free;
 	}
 	if (vb_pool_prefilled(vd) && vd->pool_bytes < vd->reserve)
-		dev_warn(dev, "virtio_bounce: %s: only %zuK of the %zuK progress reserve could be allocated: requests may wait for the pool to grow\n",
+		dev_warn(dev, "%s: only %zuK of the %zuK progress reserve could be allocated: requests may wait for the pool to grow\n",
 			 name, vd->pool_bytes >> 10, vd->reserve >> 10);
 	vb_log_decision(dev, name, *mode, d, vb_bypass(vd));
 	vb_install(vd);
@@ -756,25 +659,34 @@ not_claimed:
 	return NULL;
 }
 
-/**
- * vb_attach_cfg() - decide for one device and claim it if the table says so
- * @dev: the DMA device
- * @owner: the virtio device it is claimed for
- * @name: name for messages and debugfs
- * @in: facts about the device
- * @cfg: settings to use (the device's rule, if any, picks the mode)
- *
- * Return: the new per-device state (or @owner's existing one), NULL when
- * the device is not claimed (stock path) or @owner is NULL, or an ERR_PTR.
+/*
+ * Transports whose DMA device is a function of their own, used by this
+ * one virtio device and nothing else.  virtio_vdpa, for one, maps through
+ * the vDPA parent (e.g. an mlx5 PF that the NIC, RDMA and the firmware
+ * use too): claiming that would reroute everyone's DMA.
  */
-struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
-			     const char *name, const struct vb_policy_in *in,
-			     const struct vb_config *cfg)
+static bool vb_dma_dev_own(struct device *dma_dev)
 {
-	struct vb_decision d;
-	enum vb_mode mode;
+	const char *drv = dma_dev->driver ? dma_dev->driver->name : NULL;
 
-	return vb_choose(dev, owner, name, in, cfg, &mode, &d);
+	return drv && (!strcmp(drv, "virtio-pci") || !strcmp(drv, "virtio-mmio"));
+}
+
+/**
+ * vb_virtio_info() - what only the virtio core knows about @vdev
+ * @vdev: a virtio device whose features are final
+ * @info: filled in for the decision
+ */
+void vb_virtio_info(struct virtio_device *vdev, struct vb_attach_info *info)
+{
+	*info = (struct vb_attach_info){
+		.name = dev_name(&vdev->dev),
+		.access_platform = virtio_has_feature(vdev,
+						      VIRTIO_F_ACCESS_PLATFORM),
+		.own_dma_dev = vb_dma_dev_own(vdev->dev.parent),
+		.virtio_id = vdev->id.device,
+		.index = vdev->index,
+	};
 }
 
 /* What the DMA side knows about @dma_dev; the virtio side told us @info. */
@@ -788,11 +700,7 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 	 * xen_virtio_restricted_mem_acc() install (calling that again would
 	 * set them up twice: "Xen grant DMA data is already created").
 	 */
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	in->foreign_ops = dma_dev->dma_ops && !vb_claimed(dma_dev);
-#elif defined(CONFIG_ARCH_HAS_DMA_OPS)
-	in->foreign_ops = dma_dev->dma_ops;
-#endif
+	in->foreign_ops = vb_foreign_ops(dma_dev);
 	in->xen_grant = xen_domain() && in->foreign_ops;
 	in->shared_dma = !info->own_dma_dev;
 	in->mem_encrypted = force_dma_unencrypted(dma_dev);
@@ -804,23 +712,24 @@ static void vb_facts(struct device *dma_dev, const struct vb_attach_info *info,
 }
 
 /* The request bound behind the progress reserve (vb_footprint()). */
-static size_t vb_request_bound(const struct vb_dev *vd)
+size_t vb_request_bound(const struct vb_dev *vd)
 {
 	return vb_pool_prefilled(vd) ? VB_REQ_BYTES : SIZE_MAX;
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /**
- * vb_attach() - decide for one device with the boot-time settings
+ * vb_attach_dev() - decide for one device with the boot-time settings
  * @dma_dev: the DMA device
  * @owner: the virtio device it is claimed for
  * @info: what the virtio core knows about it
  *
- * Return: 0 (claimed or left on its stock path) or a negative errno; the
- * device is usable either way.
+ * Both seams' vb_attach(): the decision is recorded for sysfs.
+ *
+ * Return: the device's state when claimed, NULL when it keeps its stock
+ * path, or an ERR_PTR (it keeps its stock path too).
  */
-int vb_attach(struct device *dma_dev, const void *owner,
-	      const struct vb_attach_info *info)
+struct vb_dev *vb_attach_dev(struct device *dma_dev, const void *owner,
+			     const struct vb_attach_info *info)
 {
 	struct vb_policy_in in = {};
 	struct vb_decision d;
@@ -828,114 +737,10 @@ int vb_attach(struct device *dma_dev, const void *owner,
 	struct vb_dev *vd;
 
 	vb_facts(dma_dev, info, &in);
-	vd = vb_choose(dma_dev, owner, info->name, &in, &vb_config, &mode, &d);
-	vb_rec_set(info->index, mode, &d, IS_ERR(vd) ? NULL : vd);
-	return PTR_ERR_OR_ZERO(vd);
-}
-
-/**
- * vb_detach() - give the device its previous DMA path back
- * @dma_dev: the DMA device
- * @owner: the virtio device it was claimed for; another owner's detach
- *	changes nothing
- *
- * If mappings made through the pool are still live (a driver that maps on
- * the DMA device and keeps them past remove, e.g. GEM objects), the state
- * stays: our ops remain installed to copy back and free those slots, and
- * every new mapping takes the previous DMA path.  The state is released
- * when the device is next attached with no mapping left.
- */
-void vb_detach(struct device *dma_dev, const void *owner)
-{
-	struct vb_dev *vd;
-	unsigned long live;
-
-	if (!vb_claimed_by(dma_dev, owner))
-		return;
-	vd = to_vb_dev(dma_dev);
-	live = vb_live(vd);
-	if (!live) {
-		vb_release(vd);
-		return;
-	}
-	WRITE_ONCE(vd->owner, NULL);	/* vb_draining() from now on */
-	cancel_delayed_work_sync(&vd->shrink_work);
-	vb_flush_caches(vd);
-	vb_shrink(vd, 0, -1, false);	/* idle chunks go now */
-	dev_warn(dma_dev, "virtio_bounce: %s: driver released the device with %lu mappings still live: the pool stays until they are unmapped, new mappings take the previous DMA path\n",
-		 vd->name, live);
-}
-
-/**
- * vb_max_request() - the largest request a claimed device may be sent
- * @dma_dev: a DMA device vb_claimed_by() its virtio device
- *
- * Return: %VB_REQ_BYTES when it may bounce, SIZE_MAX on the 1:1 bypass.
- */
-size_t vb_max_request(struct device *dma_dev)
-{
-	return vb_request_bound(to_vb_dev(dma_dev));
-}
-#else
-/**
- * vb_attach() - decide for one device with the boot-time settings
- * @dma_dev: the DMA device
- * @owner: the virtio device
- * @info: what the virtio core knows about it
- *
- * Return: the state whose virtio_map_ops the virtio device must use, NULL
- * when it keeps the DMA API, or an ERR_PTR (it keeps the DMA API too).
- */
-struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
-			 const struct vb_attach_info *info)
-{
-	struct vb_policy_in in = {};
-	struct vb_decision d;
-	enum vb_mode mode;
-	struct vb_dev *vd;
-
-	vb_facts(dma_dev, info, &in);
-	vd = vb_choose(dma_dev, owner, info->name, &in, &vb_config, &mode, &d);
+	vd = vb_attach_cfg(dma_dev, owner, info->name, &in, &vb_config, &mode,
+			   &d);
+	if (!IS_ERR_OR_NULL(vd))
+		vb_max_restore(vd);
 	vb_rec_set(info->index, mode, &d, IS_ERR(vd) ? NULL : vd);
 	return vd;
 }
-
-/**
- * vb_detach() - free a virtio device's state once its virtqueues are gone
- * @vd: from vb_attach()
- *
- * Every mapping goes with the virtqueues; one still live is a driver bug,
- * and its slots are leaked rather than freed under the device.
- */
-void vb_detach(struct vb_dev *vd)
-{
-	unsigned long live = vb_live(vd);
-
-	if (live) {
-		/*
-		 * Nothing can unmap them any more (the glue takes our ops off
-		 * the virtio device).  Leak the pool, but stop all that runs
-		 * on its own: the shrink worker would unmap idle chunks through
-		 * a DMA device that may be gone by then.  The state keeps its
-		 * reference to the DMA device.
-		 */
-		dev_warn(vd->dev, "virtio_bounce: %s: %lu mappings still live after the driver left: leaking the pool\n",
-			 vd->name, live);
-		vb_debugfs_del(vd);
-		vb_pool_quiesce(vd);
-		return;
-	}
-	vb_release(vd);
-}
-
-/**
- * vb_max_request() - the largest request a claimed device may be sent
- * @vd: from vb_attach()
- *
- * Return: %VB_REQ_BYTES when it may bounce, SIZE_MAX otherwise.
- */
-size_t vb_max_request(struct vb_dev *vd)
-{
-	return vb_request_bound(vd);
-}
-#endif

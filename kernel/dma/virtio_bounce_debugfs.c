@@ -4,6 +4,9 @@
  * claimed device stats (the decision and counters), pool (classes and
  * chunks) and shrink (write 1: release idle chunks now).
  */
+#define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
@@ -97,6 +100,21 @@ static int vb_shrink_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vb_shrink_fops, NULL, vb_shrink_set, "%llu\n");
 
+/*
+ * Give every online CPU's cached slots back to their chunks, so that the
+ * pool file's slots_out counts mapped slots only (tests, and operators
+ * reading occupancy).
+ */
+static int vb_flush_set(void *data, u64 val)
+{
+	struct vb_dev *vd = data;
+
+	if (val)
+		vb_flush_caches(vd);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vb_flush_fops, NULL, vb_flush_set, "%llu\n");
+
 void vb_debugfs_add(struct vb_dev *vd)
 {
 	if (!vb_debugfs_root)
@@ -106,6 +124,7 @@ void vb_debugfs_add(struct vb_dev *vd)
 	debugfs_create_file("pool", 0444, vd->dbg, vd, &vb_pool_fops);
 	debugfs_create_file_unsafe("shrink", 0200, vd->dbg, vd,
 				   &vb_shrink_fops);
+	debugfs_create_file_unsafe("flush", 0200, vd->dbg, vd, &vb_flush_fops);
 }
 
 static int vb_params_show(struct seq_file *m, void *v)

@@ -121,13 +121,38 @@ const char *vb_backend_name(enum vb_backend backend);
 #define VB_GRANULE_SHIFT	VB_CHUNK_SHIFT
 /* Classes above this bypass the per-CPU caches (the copy dominates). */
 #define VB_CACHE_MAX_SHIFT	15
-/* Slots per magazine, at most. */
-#define VB_MAG_SIZE		32
+/*
+ * Slots per magazine, at most: 62 makes struct vb_mag (a link, a count
+ * and the slots) 512 bytes, exactly the kmalloc-512 object it lands in
+ * (virtio_bounce_pool.c asserts a power of two, as iova.c does for its
+ * magazine).
+ */
+#define VB_MAG_SIZE		62
 /* Lines of the direct-mapped dma -> chunk cache in front of the xarray. */
 #define VB_HOT_LINES		64
 
 struct vb_dev;
 struct vb_chunk;
+struct virtio_device;
+
+/**
+ * struct vb_attach_info - what the virtio core knows about a device
+ * @name: name for messages and debugfs (the virtio device's)
+ * @access_platform: VIRTIO_F_ACCESS_PLATFORM was negotiated, i.e. the
+ *	device honours the platform's DMA translation
+ * @own_dma_dev: the DMA device is this virtio device's own function
+ *	(virtio-pci, virtio-mmio), not one that other functions map through
+ *	(e.g. the vDPA parent of virtio_vdpa)
+ * @virtio_id: the device type (VIRTIO_ID_*), for per-type rules
+ * @index: the virtio device's index (virtioN): its sysfs record
+ */
+struct vb_attach_info {
+	const char *name;
+	bool access_platform;
+	bool own_dma_dev;
+	u32 virtio_id;
+	unsigned int index;
+};
 
 enum vb_slot_state {
 	VB_SLOT_FREE,
@@ -182,16 +207,9 @@ struct vb_chunk {
 	struct vb_slot slots[];
 };
 
-/*
- * A magazine: a bounded stack of free slots, the unit that moves between
- * a CPU and the class depot (the scheme of drivers/iommu/iova.c's rcache,
- * which is private to iova.c and keyed by pfn, so it is rebuilt here).
- */
-struct vb_mag {
-	struct vb_mag *next;
-	unsigned int n;
-	struct vb_slot *slot[VB_MAG_SIZE];
-};
+/* Magazines and per-CPU caches: private to virtio_bounce_pool.c. */
+struct vb_mag;
+struct vb_pcpu;
 
 /**
  * struct vb_class - one size class of one device's pool
@@ -224,25 +242,6 @@ struct vb_class {
 	unsigned long nr_chunks;
 	unsigned long out;
 	unsigned long hiwater;
-};
-
-struct vb_cpu_class {
-	struct vb_mag *loaded;
-	struct vb_mag *prev;
-};
-
-/**
- * struct vb_pcpu - per-CPU cache of one device
- * @lock: protects @c; taken on this CPU only (IRQs off on !PREEMPT_RT)
- * @c: two magazines per cached class
- * @flush: empties @c on this CPU, in process context (vb_flush_caches())
- * @vd: the device, for @flush
- */
-struct vb_pcpu {
-	local_lock_t lock;
-	struct vb_cpu_class c[VB_NR_CLASSES];
-	struct work_struct flush;
-	struct vb_dev *vd;
 };
 
 /* Per-CPU event counters: no shared cache line is written on the hot path. */
@@ -299,16 +298,19 @@ struct vb_backend_ops {
 };
 
 /*
- * The DMA path the device had before we claimed it.  On the map-ops seam
- * nothing of ours is on the DMA device: its path is the DMA API
- * (VB_PARENT_API), or physical addresses for the identity backend
- * (VB_PARENT_DIRECT).
+ * The DMA path the device had before we claimed it: physical addresses
+ * (the identity backend, and 6.12 devices with no ops) or, per seam, the
+ * DMA API on the DMA device (7.x: nothing of ours is there), IOMMU-DMA
+ * or the device's own ops (6.12).
  */
 enum vb_parent {
 	VB_PARENT_DIRECT,
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+	VB_PARENT_API,
+#else
 	VB_PARENT_IOMMU,
 	VB_PARENT_OPS,
-	VB_PARENT_API,
+#endif
 };
 
 /**
@@ -432,14 +434,15 @@ struct vb_dev {
  * @mode: the mode it gives
  * @virtio_id: VIRTIO_ID_* for a device-type selector (blk, net, ...), 0
  *	for a DMA-device selector
- * @dma_dev: the DMA device's name (a PCI address) when @virtio_id is 0
+ * @dma_dev: the DMA device's name as dev_name() spells it, when @virtio_id
+ *	is 0
  * @text: the rule as written, for the decision line and sysfs
  */
 struct vb_rule {
 	enum vb_mode mode;
 	u32 virtio_id;
-	char dma_dev[16];
-	char text[24];
+	char dma_dev[32];
+	char text[40];
 };
 
 /**
@@ -468,32 +471,6 @@ extern const struct vb_backend_ops vb_identity_backend;
 extern const struct vb_backend_ops vb_parent_backend;
 extern const struct vb_backend_ops vb_xen_backend;
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/* The 6.12 seam: our dma_map_ops live in the state they serve. */
-static inline struct vb_dev *to_vb_dev(struct device *dev)
-{
-	return container_of(get_dma_ops(dev), struct vb_dev, ops);
-}
-#endif
-
-/* One zeroed object for @p to point to: kzalloc_obj() where it exists (7.x). */
-#ifdef kzalloc_obj
-#define vb_kzalloc_obj(p, gfp)	kzalloc_obj(*(p), gfp)
-#else
-#define vb_kzalloc_obj(p, gfp)	kzalloc(sizeof(*(p)), gfp)
-#endif
-
-/* dma_capable() took no attrs before the map_phys DMA core (Linux 6.18). */
-static inline bool vb_dma_capable(struct device *dev, dma_addr_t dma,
-				  size_t size, bool is_ram)
-{
-#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	return dma_capable(dev, dma, size, is_ram, 0);
-#else
-	return dma_capable(dev, dma, size, is_ram);
-#endif
-}
-
 static inline void vb_stat_add(struct vb_dev *vd, enum vb_stat s,
 			       unsigned long v)
 {
@@ -518,12 +495,6 @@ static inline unsigned long vb_maps(struct vb_dev *vd)
 static inline bool vb_bypass(const struct vb_dev *vd)
 {
 	return vd->d.backend == VB_BACKEND_IDENTITY && vd->d.direct_ok;
-}
-
-/* The driver is gone, mappings it made are still live (vb_detach()). */
-static inline bool vb_draining(const struct vb_dev *vd)
-{
-	return !READ_ONCE(vd->owner);
 }
 
 /*
@@ -572,10 +543,10 @@ static inline bool vb_chunk_has(const struct vb_chunk *c, dma_addr_t dma)
  * Find the slot holding device address @dma.  Caller holds
  * rcu_read_lock().  Returns NULL when @dma is not pool memory.
  *
- * An xarray walk was a third of an unmap's instructions (measured under
- * QEMU -icount), so a small direct-mapped cache of the xarray comes
- * first: one load and a range check; the xarray only when another chunk
- * owns the line (never within one 16 MiB span of device addresses).
+ * An xarray walk costs about a third of an unmap's instructions, so a
+ * small direct-mapped cache of the xarray comes first: one load and a
+ * range check; the xarray only when another chunk owns the line (never
+ * within one 16 MiB span of device addresses).
  */
 static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 {
@@ -594,6 +565,37 @@ static inline struct vb_slot *vb_find_slot(struct vb_dev *vd, dma_addr_t dma)
 	return &c->slots[(dma - c->dma) >> c->cls->shift];
 }
 
+/* One line per decision-table row, printed in dmesg and debugfs. */
+enum vb_why {
+	VB_WHY_OFF,
+	VB_WHY_GRANT,
+	VB_WHY_SHARED,
+	VB_WHY_ENCRYPTED,
+	VB_WHY_FOREIGN,
+	VB_WHY_MASK,
+	VB_WHY_XEN_ON,
+	VB_WHY_XEN_FORCE,
+	VB_WHY_LEGACY_IOMMU_ON,
+	VB_WHY_LEGACY_IOMMU_FORCE,
+	VB_WHY_LEGACY_ON,
+	VB_WHY_LEGACY_FORCE,
+	VB_WHY_IOMMU,
+	VB_WHY_UNDETECTABLE,
+	VB_WHY_NO_IOMMU_ON,
+	VB_WHY_NO_IOMMU_FORCE,
+	/* Found at attach, after the table */
+	VB_WHY_TAKEN,
+	VB_WHY_LIVE,
+	VB_WHY_NO_MASK,
+	VB_WHY_NO_SWIOTLB_XEN,
+	VB_WHY_NO_CHUNK,
+	VB_WHY_NO_POOL,
+	VB_WHY_BALLOON,
+};
+
+extern const char * const vb_why[];
+const char *vb_why_token(const char *why);
+
 /* Setup (virtio_bounce.c) */
 int vb_parse_size(const char *str, char **end, unsigned long long *val);
 int vb_parse_options(char *str, struct vb_config *cfg);
@@ -602,14 +604,25 @@ const struct vb_rule *vb_rule_for(const struct vb_config *cfg, u32 virtio_id,
 int vb_check_max(size_t pool_min, size_t pool_max, size_t floor);
 struct vb_dev *vb_attach_cfg(struct device *dev, const void *owner,
 			     const char *name, const struct vb_policy_in *in,
-			     const struct vb_config *cfg);
+			     const struct vb_config *cfg, enum vb_mode *mode,
+			     struct vb_decision *d);
 
-/* Map path and the seam's ops (virtio_bounce_map.c) */
+/* Setup shared by both seams (virtio_bounce.c) */
+void vb_virtio_info(struct virtio_device *vdev, struct vb_attach_info *info);
+struct vb_dev *vb_attach_dev(struct device *dma_dev, const void *owner,
+			     const struct vb_attach_info *info);
+unsigned long vb_live(struct vb_dev *vd);
+size_t vb_request_bound(const struct vb_dev *vd);
+
+/* The map engine (virtio_bounce_map.c): what each seam's ops call */
+dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs);
+void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		  enum dma_data_direction dir, unsigned long attrs);
+void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, bool for_cpu);
+size_t vb_max_size(struct vb_dev *vd);
 unsigned long vb_fb_live(struct vb_dev *vd);
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-void vb_ops_init(struct vb_dev *vd);
-bool vb_claimed(const struct device *dma_dev);
-#endif
 
 /* Backends and the previous DMA path (virtio_bounce_backend.c) */
 void vb_prev_init(struct vb_dev *vd);
@@ -623,7 +636,68 @@ void *vb_prev_alloc(struct vb_dev *vd, size_t size, dma_addr_t *dma,
 		    gfp_t gfp, unsigned long attrs);
 void vb_prev_free(struct vb_dev *vd, size_t size, void *vaddr, dma_addr_t dma,
 		  unsigned long attrs);
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+bool vb_prev_is_direct(struct vb_dev *vd);
+void *vb_prev_map_fn(struct vb_dev *vd);
+dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
+
+/* sysfs (virtio_bounce_sysfs.c) */
+void vb_forget(unsigned int index);
+int vb_set_max(struct vb_dev *vd, size_t pool_max);
+void vb_max_restore(struct vb_dev *vd);
+void vb_rec_set(unsigned int index, enum vb_mode mode,
+		const struct vb_decision *d, struct vb_dev *vd);
+
+/* debugfs (virtio_bounce_debugfs.c) */
+void vb_debugfs_add(struct vb_dev *vd);
+void vb_debugfs_del(struct vb_dev *vd);
+
+/*
+ * The seam: the one place where a kernel with struct virtio_map_ops (7.x,
+ * virtio_bounce_vmap.c) and one without (6.12, virtio_bounce_dmaops.c)
+ * differ.  Each seam file provides the functions below; every other file
+ * is the same in both.  The lane's tree gets this header with the other
+ * branch removed (scripts/prepare-kernel.sh runs unifdef).
+ */
+bool vb_keeps_dma_api(const struct vb_decision *d);
+bool vb_foreign_ops(struct device *dma_dev);
+bool vb_prev_has_ops(struct vb_dev *vd);
+const char *vb_take_over(struct device *dev, const void *owner,
+			 struct vb_dev **mine);
+void vb_install(struct vb_dev *vd);
+void vb_release(struct vb_dev *vd);
+
+#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
+#define VB_BYPASS_MSG " (1:1: nothing installed, the DMA API maps it as dma-direct)"
+
+extern const struct virtio_map_ops vb_virtio_map_ops;
+struct vb_dev *vb_attach(struct device *dma_dev, const void *owner,
+			 const struct vb_attach_info *info);
+void vb_detach(struct vb_dev *vd);
+size_t vb_max_request(struct vb_dev *vd);
+
+/* The state is the virtio device's own: never left behind by a driver. */
+static inline bool vb_draining(const struct vb_dev *vd)
+{
+	return false;
+}
+
+#define vb_kzalloc_obj(p, gfp)	kzalloc_obj(*(p), gfp)
+
+static inline bool vb_dma_capable(struct device *dev, dma_addr_t dma,
+				  size_t size, bool is_ram)
+{
+	return dma_capable(dev, dma, size, is_ram, 0);
+}
+#else
+#define VB_BYPASS_MSG " (dma_ops_bypass: the DMA core maps 1:1 as dma-direct)"
+
+int vb_attach(struct device *dma_dev, const void *owner,
+	      const struct vb_attach_info *info);
+void vb_detach(struct device *dma_dev, const void *owner);
+size_t vb_max_request(struct device *dma_dev);
+void vb_ops_init(struct vb_dev *vd);
+bool vb_claimed(const struct device *dma_dev);
+bool vb_claimed_by(const struct device *dma_dev, const void *owner);
 int vb_prev_mmap(struct vb_dev *vd, struct vm_area_struct *vma, void *cpu_addr,
 		 dma_addr_t dma, size_t size, unsigned long attrs);
 int vb_prev_get_sgtable(struct vb_dev *vd, struct sg_table *sgt,
@@ -631,16 +705,26 @@ int vb_prev_get_sgtable(struct vb_dev *vd, struct sg_table *sgt,
 			unsigned long attrs);
 int vb_prev_dma_supported(struct vb_dev *vd, u64 mask);
 u64 vb_prev_required_mask(struct vb_dev *vd);
+
+/* Our dma_map_ops live in the state they serve. */
+static inline struct vb_dev *to_vb_dev(struct device *dev)
+{
+	return container_of(get_dma_ops(dev), struct vb_dev, ops);
+}
+
+/* The driver is gone, mappings it made are still live (vb_detach()). */
+static inline bool vb_draining(const struct vb_dev *vd)
+{
+	return !READ_ONCE(vd->owner);
+}
+
+#define vb_kzalloc_obj(p, gfp)	kzalloc(sizeof(*(p)), gfp)
+
+static inline bool vb_dma_capable(struct device *dev, dma_addr_t dma,
+				  size_t size, bool is_ram)
+{
+	return dma_capable(dev, dma, size, is_ram);
+}
 #endif
-dma_addr_t vb_identity_direct(struct vb_dev *vd, phys_addr_t phys, size_t size);
-
-/* sysfs (virtio_bounce_sysfs.c) */
-int vb_set_max(struct vb_dev *vd, size_t pool_max);
-void vb_rec_set(unsigned int index, enum vb_mode mode,
-		const struct vb_decision *d, struct vb_dev *vd);
-
-/* debugfs (virtio_bounce_debugfs.c) */
-void vb_debugfs_add(struct vb_dev *vd);
-void vb_debugfs_del(struct vb_dev *vd);
 
 #endif /* _KERNEL_DMA_VIRTIO_BOUNCE_INTERNAL_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio_bounce map path: the dma_map_ops installed on a claimed device,
- * and what they do for one buffer.
+ * virtio_bounce map engine: what a map, unmap or sync does for one buffer,
+ * whichever seam's ops (virtio_bounce_vmap.c, virtio_bounce_dmaops.c)
+ * called it.
  *
  * A map goes 1:1 when the decision allows it and the backend finds the
  * buffer reachable (vb_backend_ops.direct), and is copied into a slot of
@@ -13,6 +14,7 @@
  * (virtio_bounce_backend.c).
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
 
 #include <linux/dma-direct.h>
 #include <linux/highmem.h>
@@ -101,25 +103,9 @@ unsigned long vb_fb_live(struct vb_dev *vd)
 }
 
 /* Both seams' max_mapping_size: the largest slot less min_align_mask padding. */
-static size_t vb_max_size(struct vb_dev *vd)
+size_t vb_max_size(struct vb_dev *vd)
 {
 	return (1UL << vd->max_shift) - dma_get_min_align_mask(vd->dev);
-}
-
-/* What the previous path maps with, for messages. */
-static void *vb_prev_map_fn(struct vb_dev *vd)
-{
-#ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-	const struct dma_map_ops *ops = get_dma_ops(vd->dev);
-
-	if (vd->parent == VB_PARENT_DIRECT)
-		return (void *)dma_direct_map_phys;
-	/* The DMA API on the DMA device: name what it calls (swiotlb-xen). */
-	return ops ? (void *)ops->map_phys : (void *)dma_map_phys;
-#else
-	return vd->parent == VB_PARENT_OPS ? (void *)vd->parent_ops->map_page :
-					     (void *)dma_direct_map_page;
-#endif
 }
 
 static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
@@ -135,48 +121,33 @@ static dma_addr_t vb_fallback(struct vb_dev *vd, phys_addr_t phys,
 		return DMA_MAPPING_ERROR;
 	}
 	vb_stat_add(vd, VB_STAT_FALLBACK, 1);
-	trace_virtio_bounce_fallback(vd->name, phys, dma, size, dir, false);
+	trace_virtio_bounce_fallback(vd->name, phys, dma, size, dir, attrs, 0);
 	if (!test_and_set_bit(VB_WARN_FALLBACK, &vd->warned))
 		dev_warn(vd->dev,
-			 "virtio_bounce: %s: the %s pool (%zu KiB, %lu failed grows) cannot serve a %zu-byte mapping now; mapping it through the device's previous DMA path (%ps) instead (counted as fallback in debugfs)\n",
-			 vd->name, vd->be->name, vd->pool_bytes >> 10,
-			 vd->grow_failures, size,
+			 "%s: %s pool (%zuK) cannot serve %zu bytes now: mapping it through the device's previous DMA path (%ps), counted as fallback\n",
+			 vd->name, vd->be->name, vd->pool_bytes >> 10, size,
 			 vb_prev_map_fn(vd));
 	return dma;
 }
 
 /* ---- copies ------------------------------------------------------------ */
 
-/* Copy between a caller's buffer (which may be highmem) and a slot. */
+/*
+ * Copy between a caller's buffer and a slot.  No highmem: virtio_bounce
+ * is built for x86-64 only (Kconfig), where every page is in the linear map.
+ */
 static void vb_copy(phys_addr_t orig, void *slot, size_t size, bool to_slot)
 {
 	/* The device wrote the slot behind KMSAN's back (swiotlb_bounce()). */
 	if (!to_slot)
 		kmsan_unpoison_memory(slot, size);
-	if (!IS_ENABLED(CONFIG_HIGHMEM) || !PageHighMem(pfn_to_page(PHYS_PFN(orig)))) {
-		if (to_slot)
-			memcpy(slot, phys_to_virt(orig), size);
-		else
-			memcpy(phys_to_virt(orig), slot, size);
-		return;
-	}
-	while (size) {
-		size_t off = offset_in_page(orig);
-		size_t sz = min_t(size_t, PAGE_SIZE - off, size);
-		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(orig)));
-
-		if (to_slot)
-			memcpy(slot, p + off, sz);
-		else
-			memcpy(p + off, slot, sz);
-		kunmap_local(p);
-		orig += sz;
-		slot += sz;
-		size -= sz;
-	}
+	if (to_slot)
+		memcpy(slot, phys_to_virt(orig), size);
+	else
+		memcpy(phys_to_virt(orig), slot, size);
 }
 
-/* ---- dma_map_ops -------------------------------------------------------- */
+/* ---- map, unmap, sync ---------------------------------------------------- */
 
 /*
  * Once per device (again after max is changed): what ran out, and why.
@@ -193,13 +164,12 @@ static void vb_warn_exhausted(struct vb_dev *vd, size_t size)
 
 	if (bytes + VB_CHUNK_BYTES <= max)
 		dev_warn(vd->dev,
-			 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes: no %luK chunk could be allocated (memory short or fragmented; %lu failed grows), a larger max= would not help; the driver will retry and the %zuK reserve serves it once other requests complete, misses are counted in failures\n",
+			 "%s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes: no page allocation for a chunk (%lu failed), not max=; the driver retries\n",
 			 vd->name, bytes >> 10, max >> 10, size,
-			 VB_CHUNK_BYTES >> 10, READ_ONCE(vd->grow_failures),
-			 vd->reserve >> 10);
+			 READ_ONCE(vd->grow_failures));
 	else
 		dev_warn(vd->dev,
-			 "virtio_bounce: %s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes; the driver will retry, misses are counted in failures. To give it more, boot with virtio_bounce=...,max=%zuK or above, or write that to /sys/bus/virtio/devices/%s/virtio_bounce/max\n",
+			 "%s: pool exhausted (%zuK in the pool, max %zuK) mapping %zu bytes; boot with virtio_bounce=...,max=%zuK or above, or write that to /sys/bus/virtio/devices/%s/virtio_bounce/max\n",
 			 vd->name, bytes >> 10, max >> 10, size,
 			 more >> 10, vd->name);
 }
@@ -216,11 +186,11 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	cls = vb_size_class(vd, max_t(size_t, offset + size, align + 1));
 	if (cls < 0) {
 		trace_virtio_bounce_map(vd->name, phys, DMA_MAPPING_ERROR, size,
-					dir, true);
+					dir, attrs, VB_TRACE_BOUNCED);
 		vb_stat_add(vd, VB_STAT_FAIL_OVERSIZE, 1);
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dev_err_ratelimited(vd->dev,
-					    "virtio_bounce: %s: %zu-byte mapping is larger than the largest slot (%u KiB)\n",
+					    "%s: %zu-byte mapping is larger than the largest slot (%u KiB)\n",
 					    vd->name, size,
 					    1U << (vd->max_shift - 10));
 		return DMA_MAPPING_ERROR;
@@ -238,7 +208,7 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	}
 	if (unlikely(!s)) {
 		trace_virtio_bounce_map(vd->name, phys, DMA_MAPPING_ERROR,
-					size, dir, true);
+					size, dir, attrs, VB_TRACE_BOUNCED);
 		vb_stat_add(vd, VB_STAT_FAIL_EXHAUSTED, 1);
 		trace_virtio_bounce_exhausted(vd->name, size,
 					      1U << (VB_MIN_SHIFT + cls));
@@ -272,13 +242,13 @@ static dma_addr_t vb_bounce(struct vb_dev *vd, phys_addr_t phys, size_t size,
 	vb_stat_add(vd, VB_STAT_BYTES_TO_DEV, size);
 	vb_stat_add(vd, VB_STAT_BOUNCED, 1);
 	dma = vb_slot_dma(s) + offset;
-	trace_virtio_bounce_map(vd->name, phys, dma, size, dir, true);
+	trace_virtio_bounce_map(vd->name, phys, dma, size, dir, attrs,
+				VB_TRACE_BOUNCED);
 	return dma;
 }
 
-static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
-			      size_t size, enum dma_data_direction dir,
-			      unsigned long attrs)
+dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs)
 {
 	dma_addr_t dma;
 
@@ -292,42 +262,24 @@ static dma_addr_t vb_map_phys(struct vb_dev *vd, phys_addr_t phys,
 		if (likely(dma != DMA_MAPPING_ERROR)) {
 			vb_stat_add(vd, VB_STAT_DIRECT, 1);
 			trace_virtio_bounce_map(vd->name, phys, dma, size, dir,
-						false);
+						attrs, 0);
 			return dma;
 		}
 	}
 	return vb_bounce(vd, phys, size, dir, attrs);
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/**
- * vb_map_page() - dma_map_ops.map_page
- * @dev: the DMA device
- * @page: first page of the buffer
- * @offset: offset of the buffer in @page
- * @size: bytes
- * @dir: DMA direction
- * @attrs: DMA_ATTR_*
- *
- * Return: the device address, 1:1 or of a bounce slot, or
- * %DMA_MAPPING_ERROR.
+/*
+ * A driver bug caught on an unmap or a sync (double, foreign, wrongly
+ * sized, past the end): warned about (ratelimited), counted in
+ * bad_unmaps (syncs too), and never acted upon beyond the mapping.
  */
-static dma_addr_t vb_map_page(struct device *dev, struct page *page,
-			      unsigned long offset, size_t size,
-			      enum dma_data_direction dir, unsigned long attrs)
-{
-	return vb_map_phys(to_vb_dev(dev), page_to_phys(page) + offset, size,
-			   dir, attrs);
-}
-
-#endif
-
-static void vb_bad_unmap(struct vb_dev *vd, const char *what, dma_addr_t dma,
-			 size_t size)
+static void vb_bad_use(struct vb_dev *vd, const char *what, dma_addr_t dma,
+		       size_t size)
 {
 	vb_stat_add(vd, VB_STAT_BAD_UNMAPS, 1);
 	dev_warn_ratelimited(vd->dev,
-			     "virtio_bounce: %s: %s: %pad (%zu bytes)\n",
+			     "%s: %s: %pad (%zu bytes)\n",
 			     vd->name, what, &dma, size);
 }
 
@@ -355,8 +307,8 @@ static struct vb_slot *vb_lookup(struct vb_dev *vd, dma_addr_t dma,
 	return s;
 }
 
-static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
-			 enum dma_data_direction dir, unsigned long attrs)
+void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
+		  enum dma_data_direction dir, unsigned long attrs)
 {
 	struct vb_slot *s;
 	size_t off;
@@ -376,12 +328,12 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 		if (!pool && (vb_fb_untrack(vd, dma) || vb_draining(vd)))
 			vb_prev_unmap(vd, dma, size, dir, attrs);
 		else if (pool)
-			vb_bad_unmap(vd,
-				     "unmap of a free slot or not the mapped address (double unmap?), ignored",
-				     dma, size);
+			vb_bad_use(vd,
+				   "unmap of a free slot or not the mapped address (double unmap?), ignored",
+				   dma, size);
 		else if (!vd->d.direct_ok)
-			vb_bad_unmap(vd, "unmap of an address this device never mapped, ignored",
-				     dma, size);
+			vb_bad_use(vd, "unmap of an address this device never mapped, ignored",
+				   dma, size);
 		else if (vd->parent == VB_PARENT_DIRECT)
 			/*
 			 * A 1:1 mapping.  It may also be dma-direct's own: a
@@ -391,11 +343,11 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 			 * dma-direct undo it.
 			 */
 			vb_prev_unmap(vd, dma, size, dir, attrs);
-		trace_virtio_bounce_unmap(vd->name, dma, size, dir, false);
+		trace_virtio_bounce_unmap(vd->name, 0, dma, size, dir, attrs, 0);
 		return;
 	}
 	if (unlikely(s->len != size || s->dir != dir)) {
-		vb_bad_unmap(vd, s->len != size ?
+		vb_bad_use(vd, s->len != size ?
 			     "unmap with the wrong size, releasing what was mapped" :
 			     "unmap with the wrong direction, releasing what was mapped",
 			     dma, size);
@@ -409,34 +361,16 @@ static void vb_unmap_one(struct vb_dev *vd, dma_addr_t dma, size_t size,
 	}
 	rcu_read_unlock();
 	vb_stat_add(vd, VB_STAT_UNMAPS, 1);
-	trace_virtio_bounce_unmap(vd->name, dma, size, dir, true);
+	trace_virtio_bounce_unmap(vd->name, s->orig, dma, size, dir, attrs,
+				  VB_TRACE_BOUNCED);
 	vb_slot_free(vd, s);
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/**
- * vb_unmap_page() - dma_map_ops.unmap_page
- * @dev: the DMA device
- * @dma: address returned by vb_map_page()
- * @size: size given to vb_map_page()
- * @dir: direction given to vb_map_page()
- * @attrs: DMA_ATTR_*
- *
- * A double, foreign or wrongly sized unmap is counted, warned about and
- * never copies more than was mapped.
- */
-static void vb_unmap_page(struct device *dev, dma_addr_t dma, size_t size,
-			  enum dma_data_direction dir, unsigned long attrs)
-{
-	vb_unmap_one(to_vb_dev(dev), dma, size, dir, attrs);
-}
-
-#endif
-
-static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
-		    enum dma_data_direction dir, bool for_cpu)
+void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, bool for_cpu)
 {
 	struct vb_slot *s;
+	phys_addr_t phys;
 	size_t off;
 	bool pool;
 
@@ -454,13 +388,13 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 			      (vd->d.direct_ok && vd->parent == VB_PARENT_DIRECT)))
 			vb_prev_sync(vd, dma, size, dir, for_cpu);
 		else if (pool || !vd->d.direct_ok)
-			vb_bad_unmap(vd, "sync of an unmapped address, ignored",
-				     dma, size);
+			vb_bad_use(vd, "sync of an unmapped address, ignored",
+				   dma, size);
 		return;
 	}
 	if (unlikely(size > s->len - off)) {	/* off < s->len: no overflow */
-		vb_bad_unmap(vd, "sync past the end of the mapping, truncated",
-			     dma, size);
+		vb_bad_use(vd, "sync past the end of the mapping, truncated",
+			   dma, size);
 		size = s->len - off;
 	}
 	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)) {
@@ -473,350 +407,11 @@ static void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 			true);
 		vb_stat_add(vd, VB_STAT_BYTES_TO_DEV, size);
 	}
+	phys = s->orig + off;
 	rcu_read_unlock();
 	vb_stat_add(vd, VB_STAT_SYNCS, 1);
-	trace_virtio_bounce_sync(vd->name, dma, size, dir, for_cpu);
+	trace_virtio_bounce_sync(vd->name, phys, dma, size, dir, 0,
+				 VB_TRACE_BOUNCED |
+				 (for_cpu ? VB_TRACE_FOR_CPU : 0));
 }
 
-#ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
-/* Syncs: any address inside a mapping (partial syncs), as swiotlb. */
-static void vb_sync_single_for_cpu(struct device *dev, dma_addr_t dma,
-				   size_t size, enum dma_data_direction dir)
-{
-	vb_sync(to_vb_dev(dev), dma, size, dir, true);
-}
-
-static void vb_sync_single_for_device(struct device *dev, dma_addr_t dma,
-				      size_t size, enum dma_data_direction dir)
-{
-	vb_sync(to_vb_dev(dev), dma, size, dir, false);
-}
-
-static void vb_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
-			enum dma_data_direction dir, unsigned long attrs)
-{
-	struct vb_dev *vd = to_vb_dev(dev);
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vb_unmap_one(vd, sg_dma_address(sg), sg_dma_len(sg), dir, attrs);
-}
-
-/**
- * vb_map_sg() - dma_map_ops.map_sg
- * @dev: the DMA device
- * @sgl: the list
- * @nents: entries
- * @dir: direction
- * @attrs: DMA_ATTR_*
- *
- * Entries are mapped one by one, never merged.
- *
- * Return: @nents, or -ENOMEM (pool exhausted) / -EINVAL (oversize entry)
- * with nothing left mapped.
- */
-static int vb_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
-		     enum dma_data_direction dir, unsigned long attrs)
-{
-	struct vb_dev *vd = to_vb_dev(dev);
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = vb_map_phys(vd, sg_phys(sg), sg->length, dir,
-					      attrs);
-		if (sg->dma_address == DMA_MAPPING_ERROR) {
-			int err = vb_size_class(vd, sg->length) < 0 ?
-				  -EINVAL : -ENOMEM;
-
-			vb_unmap_sg(dev, sgl, i, dir,
-				    attrs | DMA_ATTR_SKIP_CPU_SYNC);
-			return err;
-		}
-		sg_dma_len(sg) = sg->length;
-	}
-	return nents;
-}
-
-/* The same, entry by entry. */
-static void vb_sync_sg(struct device *dev, struct scatterlist *sgl, int nents,
-		       enum dma_data_direction dir, bool for_cpu)
-{
-	struct vb_dev *vd = to_vb_dev(dev);
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vb_sync(vd, sg_dma_address(sg), sg_dma_len(sg), dir, for_cpu);
-}
-
-static void vb_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
-			       int nents, enum dma_data_direction dir)
-{
-	vb_sync_sg(dev, sgl, nents, dir, true);
-}
-
-static void vb_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
-				  int nents, enum dma_data_direction dir)
-{
-	vb_sync_sg(dev, sgl, nents, dir, false);
-}
-
-/*
- * Coherent memory (virtqueue rings) is never bounced: it comes from the
- * device's previous DMA path, which knows how to make memory the device
- * can reach (machine-contiguous under Xen, IOMMU-mapped, or plain); so do
- * the masks.
- */
-
-static void *vb_alloc(struct device *dev, size_t size, dma_addr_t *dma,
-		      gfp_t gfp, unsigned long attrs)
-{
-	return vb_prev_alloc(to_vb_dev(dev), size, dma, gfp, attrs);
-}
-
-static void vb_free(struct device *dev, size_t size, void *vaddr,
-		    dma_addr_t dma, unsigned long attrs)
-{
-	vb_prev_free(to_vb_dev(dev), size, vaddr, dma, attrs);
-}
-
-static int vb_mmap(struct device *dev, struct vm_area_struct *vma,
-		   void *cpu_addr, dma_addr_t dma, size_t size,
-		   unsigned long attrs)
-{
-	return vb_prev_mmap(to_vb_dev(dev), vma, cpu_addr, dma, size, attrs);
-}
-
-static int vb_get_sgtable(struct device *dev, struct sg_table *sgt,
-			  void *cpu_addr, dma_addr_t dma, size_t size,
-			  unsigned long attrs)
-{
-	return vb_prev_get_sgtable(to_vb_dev(dev), sgt, cpu_addr, dma, size,
-				   attrs);
-}
-
-/**
- * vb_map_resource() - dma_map_ops.map_resource
- * @dev: the DMA device
- * @phys: MMIO physical address
- * @size: bytes
- * @dir: direction
- * @attrs: DMA_ATTR_*
- *
- * MMIO cannot be bounced.  It is mapped 1:1 where 1:1 maps are allowed
- * and the backend's device addresses are physical addresses, and refused
- * with a message otherwise.
- *
- * Return: device address or %DMA_MAPPING_ERROR.
- */
-static dma_addr_t vb_map_resource(struct device *dev, phys_addr_t phys,
-				  size_t size, enum dma_data_direction dir,
-				  unsigned long attrs)
-{
-	struct vb_dev *vd = to_vb_dev(dev);
-	dma_addr_t dma;
-
-	/* As dma_direct_map_resource(): MMIO addresses are used as they are. */
-	if (vd->d.direct_ok && vd->be->phys_addressed) {
-		dma = phys;
-		if (dma_capable(dev, dma, size, false))
-			return dma;
-	}
-	dev_err_ratelimited(dev,
-			    "virtio_bounce: %s: map_resource of %pa refused: MMIO cannot be bounced and the %s backend has no 1:1 path\n",
-			    vd->name, &phys, vd->be->name);
-	return DMA_MAPPING_ERROR;
-}
-
-/* 1:1, nothing to undo. */
-static void vb_unmap_resource(struct device *dev, dma_addr_t dma, size_t size,
-			      enum dma_data_direction dir, unsigned long attrs)
-{
-}
-
-static int vb_dma_supported(struct device *dev, u64 mask)
-{
-	return vb_prev_dma_supported(to_vb_dev(dev), mask);
-}
-
-static u64 vb_get_required_mask(struct device *dev)
-{
-	return vb_prev_required_mask(to_vb_dev(dev));
-}
-
-/**
- * vb_max_mapping_size() - dma_map_ops.max_mapping_size
- * @dev: the DMA device
- *
- * Return: the largest slot less the min_align_mask padding.
- */
-static size_t vb_max_mapping_size(struct device *dev)
-{
-	return vb_max_size(to_vb_dev(dev));
-}
-
-/**
- * vb_opt_mapping_size() - dma_map_ops.opt_mapping_size
- *
- * Return: the largest size the per-CPU caches serve; larger mappings take
- * their class's lock on every map and unmap.
- */
-static size_t vb_opt_mapping_size(void)
-{
-	return 1UL << VB_CACHE_MAX_SHIFT;
-}
-
-static const struct dma_map_ops vb_ops_template = {
-	.alloc = vb_alloc,
-	.free = vb_free,
-	/*
-	 * dma_alloc_pages() and dma_alloc_noncoherent(): pages mapped through
-	 * vb_map_page(), so bounced like any streaming mapping and kept in
-	 * step by the syncs their users must make (as swiotlb-xen does).
-	 */
-	.alloc_pages_op = dma_common_alloc_pages,
-	.free_pages = dma_common_free_pages,
-	.mmap = vb_mmap,
-	.get_sgtable = vb_get_sgtable,
-	.map_page = vb_map_page,
-	.unmap_page = vb_unmap_page,
-	.map_sg = vb_map_sg,
-	.unmap_sg = vb_unmap_sg,
-	.map_resource = vb_map_resource,
-	.unmap_resource = vb_unmap_resource,
-	.sync_single_for_cpu = vb_sync_single_for_cpu,
-	.sync_single_for_device = vb_sync_single_for_device,
-	.sync_sg_for_cpu = vb_sync_sg_for_cpu,
-	.sync_sg_for_device = vb_sync_sg_for_device,
-	.dma_supported = vb_dma_supported,
-	.get_required_mask = vb_get_required_mask,
-	.max_mapping_size = vb_max_mapping_size,
-	.opt_mapping_size = vb_opt_mapping_size,
-};
-
-/**
- * vb_claimed() - does virtio_bounce own this DMA device?
- * @dma_dev: the DMA device
- *
- * Return: true if our dma_map_ops are installed.
- */
-bool vb_claimed(const struct device *dma_dev)
-{
-	const struct dma_map_ops *ops = get_dma_ops((struct device *)dma_dev);
-
-	return ops && ops->map_page == vb_map_page;
-}
-
-/**
- * vb_claimed_by() - does virtio_bounce own this DMA device for @owner?
- * @dma_dev: the DMA device
- * @owner: the virtio device it was claimed for
- *
- * Return: true if our ops are installed for @owner (not for another
- * device, and not left behind by a driver that is gone).
- */
-bool vb_claimed_by(const struct device *dma_dev, const void *owner)
-{
-	return owner && vb_claimed(dma_dev) &&
-	       READ_ONCE(to_vb_dev((struct device *)dma_dev)->owner) == owner;
-}
-
-/**
- * vb_ops_init() - give @vd its own copy of the dma_map_ops
- * @vd: a new device state, not yet installed
- *
- * The ops are embedded in the state so that the hot path finds the state
- * with container_of() (to_vb_dev()); written once, before set_dma_ops()
- * publishes them.
- */
-void vb_ops_init(struct vb_dev *vd)
-{
-	memcpy((void *)&vd->ops, &vb_ops_template, sizeof(vd->ops));
-}
-#else /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */
-
-/*
- * struct virtio_map_ops: the virtio core maps every buffer of a claimed
- * device through these, with our state as its token.  The ring maps one
- * sg entry at a time and unmaps with attrs 0; coherent rings come from
- * the DMA device's own path.
- */
-static dma_addr_t vb_vmap_map_page(union virtio_map map, struct page *page,
-				   unsigned long offset, size_t size,
-				   enum dma_data_direction dir,
-				   unsigned long attrs)
-{
-	phys_addr_t phys = page_to_phys(page) + offset;
-
-	/* What dma_map_phys() does for every mapping, the DMA API's hook. */
-	kmsan_handle_dma(phys, size, dir);
-	return vb_map_phys(map.bounce, phys, size, dir, attrs);
-}
-
-static void vb_vmap_unmap_page(union virtio_map map, dma_addr_t dma,
-			       size_t size, enum dma_data_direction dir,
-			       unsigned long attrs)
-{
-	vb_unmap_one(map.bounce, dma, size, dir, attrs);
-}
-
-static void vb_vmap_sync_for_cpu(union virtio_map map, dma_addr_t dma,
-				 size_t size, enum dma_data_direction dir)
-{
-	vb_sync(map.bounce, dma, size, dir, true);
-}
-
-static void vb_vmap_sync_for_device(union virtio_map map, dma_addr_t dma,
-				    size_t size, enum dma_data_direction dir)
-{
-	vb_sync(map.bounce, dma, size, dir, false);
-}
-
-static void *vb_vmap_alloc(union virtio_map map, size_t size,
-			   dma_addr_t *dma, gfp_t gfp)
-{
-	return vb_prev_alloc(map.bounce, size, dma, gfp, 0);
-}
-
-static void vb_vmap_free(union virtio_map map, size_t size, void *vaddr,
-			 dma_addr_t dma, unsigned long attrs)
-{
-	vb_prev_free(map.bounce, size, vaddr, dma, attrs);
-}
-
-/* A pool address always needs its syncs; others as their path says. */
-static bool vb_vmap_need_sync(union virtio_map map, dma_addr_t dma)
-{
-	struct vb_dev *vd = map.bounce;
-	bool pool;
-
-	rcu_read_lock();
-	pool = vb_find_slot(vd, dma);
-	rcu_read_unlock();
-	return pool || (vd->parent == VB_PARENT_API && dma_need_sync(vd->dev, dma));
-}
-
-static int vb_vmap_mapping_error(union virtio_map map, dma_addr_t dma)
-{
-	return dma == DMA_MAPPING_ERROR ? -ENOMEM : 0;
-}
-
-static size_t vb_vmap_max_mapping_size(union virtio_map map)
-{
-	return vb_max_size(map.bounce);
-}
-
-const struct virtio_map_ops vb_virtio_map_ops = {
-	.map_page = vb_vmap_map_page,
-	.unmap_page = vb_vmap_unmap_page,
-	.sync_single_for_cpu = vb_vmap_sync_for_cpu,
-	.sync_single_for_device = vb_vmap_sync_for_device,
-	.alloc = vb_vmap_alloc,
-	.free = vb_vmap_free,
-	.need_sync = vb_vmap_need_sync,
-	.mapping_error = vb_vmap_mapping_error,
-	.max_mapping_size = vb_vmap_max_mapping_size,
-};
-#endif /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */

@@ -56,6 +56,9 @@
  * hoard, batched transfers, unbounded backing store) but is private to
  * iova.c and stores pfns, so the same idea is written here for slots.
  */
+#define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/bitmap.h>
 #include <linux/cpu.h>
 #include <linux/dma-direct.h>
@@ -67,6 +70,41 @@
 
 #include "virtio_bounce_internal.h"
 #include <trace/events/virtio_bounce.h>
+
+/*
+ * A magazine: a bounded stack of free slots, the unit that moves between
+ * a CPU and its class's depot (the scheme of drivers/iommu/iova.c's
+ * rcache, which is private to iova.c and keyed by pfn, so it is rebuilt
+ * here).  VB_MAG_SIZE is chosen, as IOVA_MAG_SIZE is, so that the whole
+ * struct is a power of two, the size of the kmalloc slab it comes from:
+ * 512 bytes (62 slots), nothing of the object wasted.
+ */
+struct vb_mag {
+	struct vb_mag *next;	/* in the depot or the spares, k->lock */
+	unsigned int n;
+	struct vb_slot *slot[VB_MAG_SIZE];
+};
+
+static_assert(!(sizeof(struct vb_mag) & (sizeof(struct vb_mag) - 1)));
+
+struct vb_cpu_class {
+	struct vb_mag *loaded;
+	struct vb_mag *prev;
+};
+
+/**
+ * struct vb_pcpu - per-CPU cache of one device
+ * @lock: protects @c; taken on this CPU only (IRQs off on !PREEMPT_RT)
+ * @c: two magazines per cached class
+ * @flush: empties @c on this CPU, in process context (vb_flush_caches())
+ * @vd: the device, for @flush
+ */
+struct vb_pcpu {
+	local_lock_t lock;
+	struct vb_cpu_class c[VB_NR_CLASSES];
+	struct work_struct flush;
+	struct vb_dev *vd;
+};
 
 static DECLARE_FAULT_ATTR(fail_vb_chunk);
 
@@ -350,7 +388,7 @@ static int vb_grow_failed(struct vb_dev *vd, struct vb_class *k, size_t bytes,
 	trace_virtio_bounce_grow(vd->name, 1U << k->shift, bytes, 0, 0, err);
 	if (!test_and_set_bit(VB_WARN_GROW, &vd->warned))
 		dev_warn(vd->dev,
-			 "virtio_bounce: %s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
+			 "%s: cannot add a %zu KiB chunk to the %s pool (%d); the pool stays at %zu KiB\n",
 			 vd->name, bytes >> 10, vd->be->name, err,
 			 READ_ONCE(vd->pool_bytes) >> 10);
 	return err;
@@ -1135,7 +1173,7 @@ static int __init vb_cpuhp_init(void)
 				      "dma/virtio_bounce:dead", NULL,
 				      vb_cpu_dead);
 	if (ret < 0) {
-		pr_warn("virtio_bounce: no CPU hotplug state (%d): slots cached by a CPU that goes offline stay out until the pool is destroyed\n",
+		pr_warn("no CPU hotplug state (%d): slots cached by a CPU that goes offline stay out until the pool is destroyed\n",
 			ret);
 		return ret;
 	}
@@ -1320,7 +1358,7 @@ void vb_pool_destroy(struct vb_dev *vd)
 		vd->cls[i].spare = NULL;
 		if (vd->cls[i].nr_chunks)
 			dev_err(vd->dev,
-				"virtio_bounce: %s: %lu chunks of %u B slots still mapped at teardown, leaking them\n",
+				"%s: %lu chunks of %u B slots still mapped at teardown, leaking them\n",
 				vd->name, vd->cls[i].nr_chunks,
 				1U << vd->cls[i].shift);
 	}

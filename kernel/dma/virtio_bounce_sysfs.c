@@ -8,6 +8,7 @@
  * Documentation/ABI/testing/sysfs-bus-virtio-virtio_bounce.
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
 
 #include <linux/device.h>
 #include <linux/mutex.h>
@@ -38,6 +39,49 @@ static DEFINE_XARRAY(vb_recs);
 static DEFINE_MUTEX(vb_rec_lock);
 
 /**
+ * struct vb_kept_max - a max an operator wrote, kept across rebinds
+ * @node: in vb_kept_maxes
+ * @dma_dev: the DMA device's name (stable across unbind/bind and a PCI
+ *	remove/rescan of the same function, unlike the virtio index)
+ * @pool_max: what was written
+ *
+ * A list: it holds only the devices an operator tuned, a handful at most,
+ * looked up once per probe; under vb_rec_lock.
+ */
+struct vb_kept_max {
+	struct list_head node;
+	char dma_dev[32];
+	size_t pool_max;
+};
+
+static LIST_HEAD(vb_kept_maxes);
+
+static struct vb_kept_max *vb_kept_max_of(const char *dma_dev)
+{
+	struct vb_kept_max *k;
+
+	list_for_each_entry(k, &vb_kept_maxes, node)
+		if (!strcmp(k->dma_dev, dma_dev))
+			return k;
+	return NULL;
+}
+
+/* Remember @vd's max for its next probe; without memory it is not kept. */
+static void vb_keep_max(struct vb_dev *vd, size_t pool_max)
+{
+	struct vb_kept_max *k = vb_kept_max_of(dev_name(vd->dev));
+
+	if (!k) {
+		k = vb_kzalloc_obj(k, GFP_KERNEL);
+		if (!k)
+			return;
+		strscpy(k->dma_dev, dev_name(vd->dev), sizeof(k->dma_dev));
+		list_add(&k->node, &vb_kept_maxes);
+	}
+	k->pool_max = pool_max;
+}
+
+/**
  * vb_rec_set() - remember the decision taken for virtio device @index
  * @index: the virtio device's index
  * @mode: the mode in force
@@ -64,6 +108,27 @@ void vb_rec_set(unsigned int index, enum vb_mode mode,
 		old = xa_erase(&vb_recs, index);
 	}
 	kfree(old);
+	mutex_unlock(&vb_rec_lock);
+}
+
+/**
+ * vb_max_restore() - give a newly claimed device the max written for it
+ * @vd: the device, claimed and installed
+ *
+ * A max written in sysfs outlives the driver's unbind and bind (and a
+ * remove/rescan of the same DMA device); it is validated again for the
+ * new state (its reserve may differ) and refused with a message if it
+ * no longer fits.  Process context.
+ */
+void vb_max_restore(struct vb_dev *vd)
+{
+	struct vb_kept_max *k;
+
+	mutex_lock(&vb_rec_lock);
+	k = vb_kept_max_of(dev_name(vd->dev));
+	if (k && k->pool_max != vd->pool_max && vb_set_max(vd, k->pool_max))
+		dev_warn(vd->dev, "%s: the max written before (%zuK) does not fit this probe, keeping %zuK\n",
+			 vd->name, k->pool_max >> 10, vd->pool_max >> 10);
 	mutex_unlock(&vb_rec_lock);
 }
 
@@ -104,7 +169,7 @@ int vb_set_max(struct vb_dev *vd, size_t pool_max)
 	old = vd->pool_max;
 	WRITE_ONCE(vd->pool_max, pool_max);
 	spin_unlock_irqrestore(&vd->grow_lock, flags);
-	dev_info(vd->dev, "virtio_bounce: %s: max %zuK -> %zuK\n", vd->name,
+	dev_info(vd->dev, "%s: max %zuK -> %zuK\n", vd->name,
 		 old >> 10, pool_max >> 10);
 	/* The next exhaustion or failed growth is worth saying again. */
 	clear_bit(VB_WARN_EXHAUSTED, &vd->warned);
@@ -168,7 +233,7 @@ static ssize_t vb_show_rec(const struct vb_rec *rec, enum vb_attr what,
 	case VB_A_BACKEND:
 		return sysfs_emit(buf, "%s\n", vb_backend_name(rec->d.backend));
 	case VB_A_WHY:
-		return sysfs_emit(buf, "%s\n", rec->d.why);
+		return sysfs_emit(buf, "%s\n", vb_why_token(rec->d.why));
 	case VB_A_ONE_TO_ONE:
 		return sysfs_emit(buf, "%d\n", rec->d.direct_ok);
 	case VB_A_POOL_BYTES:
@@ -229,15 +294,18 @@ static ssize_t max_store(struct device *dev, struct device_attribute *attr,
 	int ret;
 
 	if (vb_parse_size(buf, &end, &v) || (*end && *end != '\n')) {
-		dev_warn(dev, "virtio_bounce: max: '%.*s' is not a size (256K..1G)\n",
+		dev_warn(dev, "max: '%.*s' is not a size (256K..1G)\n",
 			 (int)min_t(size_t, count, 32), buf);
 		return -EINVAL;
 	}
 	mutex_lock(&vb_rec_lock);
 	rec = vb_rec_of(dev);
 	ret = -ENXIO;		/* nothing of ours maps for this device */
-	if (rec && rec->vd)
+	if (rec && rec->vd) {
 		ret = vb_set_max(rec->vd, v);
+		if (!ret)
+			vb_keep_max(rec->vd, v);
+	}
 	mutex_unlock(&vb_rec_lock);
 	return ret ?: count;
 }

@@ -2,10 +2,10 @@
 /*
  * KUnit tests for virtio_bounce: policy, boot parameter, pool, per-CPU
  * caches and the seam's ops, on a KUnit device.  With dma_map_ops on the
- * DMA device (CONFIG_VIRTIO_BOUNCE_MAP_OPS unset) they go through the
- * real DMA API, so that CONFIG_DMA_API_DEBUG checks every call; with
- * virtio_map_ops they call the ops with the device's token, as the
- * virtio core does (the vbt_*() helpers below are the only difference).
+ * DMA device (the 6.12 seam) they go through the real DMA API, so that
+ * CONFIG_DMA_API_DEBUG checks every call; with virtio_map_ops they call
+ * the ops with the device's token, as the virtio core does (the vbt_*()
+ * helpers below are the only difference).
  *
  * The tests use the identity backend: a device address is a physical
  * address, so "the device" reads and writes a slot at phys_to_virt(dma).
@@ -31,6 +31,18 @@ struct vb_test_ctx {
 	struct vb_dev *vd;
 	struct device_dma_parameters parms;
 };
+
+/* vb_attach_cfg() without the decision's details. */
+static struct vb_dev *vbt_attach_cfg(struct device *dev, const void *owner,
+				     const char *name,
+				     const struct vb_policy_in *in,
+				     const struct vb_config *cfg)
+{
+	struct vb_decision d;
+	enum vb_mode mode;
+
+	return vb_attach_cfg(dev, owner, name, in, cfg, &mode, &d);
+}
 
 /*
  * The seam under test.  A device claimed through virtio_map_ops is mapped
@@ -279,7 +291,7 @@ static struct vb_dev *vb_test_claim_cfg(struct kunit *test,
 	struct vb_test_ctx *ctx = test->priv;
 	struct vb_dev *vd;
 
-	vd = vb_attach_cfg(ctx->dev, ctx, "vbtest", in, cfg);
+	vd = vbt_attach_cfg(ctx->dev, ctx, "vbtest", in, cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd);
 	vbt_claimed(vd);
 	KUNIT_ASSERT_TRUE(test, vbt_is_claimed(ctx->dev));
@@ -570,11 +582,15 @@ static void vb_test_rules(struct kunit *test)
 		.iommu_detect = true,
 	};
 	static const char * const junk[] = {
-		"on,bogus:force",		/* neither a type nor a PCI address */
+		"on,bogus:force",		/* neither a type nor a device name */
 		"on,net:sideways",		/* not a mode */
 		"on,:force",			/* no selector */
 		"on,net:",			/* no mode */
-		"on,0000:00:4.0:on",		/* not a PCI address as dev_name() spells it */
+		"on,0000:00:20.0:on",		/* slot 0x20: no such PCI function */
+		"on,0000:100:04.0:on",		/* bus 0x100 */
+		"on,00:04.0x:on",		/* trailing junk */
+		"on,a000000:on",		/* no platform device name without a dot */
+		"on,virtio mmio.0:on",		/* a space */
 		"on,0000:00:04.0:on:",
 		"on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on,blk:on",
 	};
@@ -600,6 +616,28 @@ static void vb_test_rules(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_EXPECT_EQ(test, r->mode, VB_MODE_FORCE);
 	KUNIT_EXPECT_NULL(test, vb_rule_for(&c, VIRTIO_ID_RNG, "0000:00:07.0"));
+
+	/*
+	 * Device names: the kernel's PCI syntax, stored as dev_name() spells
+	 * it, and platform devices (virtio-mmio) by their name.
+	 */
+	c = def;
+	strscpy(buf, "on,00:4.0:force,1:2:3.1:off,a000000.virtio_mmio:force,virtio-mmio.1:off",
+		sizeof(buf));
+	KUNIT_ASSERT_EQ(test, vb_parse_options(buf, &c), 0);
+	KUNIT_ASSERT_EQ(test, c.nr_rules, 4U);
+	KUNIT_EXPECT_STREQ(test, c.rules[0].dma_dev, "0000:00:04.0");
+	KUNIT_EXPECT_STREQ(test, c.rules[1].dma_dev, "0001:02:03.1");
+	r = vb_rule_for(&c, VIRTIO_ID_NET, "0000:00:04.0");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_STREQ(test, r->text, "00:4.0:force");
+	r = vb_rule_for(&c, VIRTIO_ID_BLOCK, "a000000.virtio_mmio");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, r->mode, VB_MODE_FORCE);
+	r = vb_rule_for(&c, VIRTIO_ID_BLOCK, "virtio-mmio.1");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, r->mode, VB_MODE_OFF);
+	KUNIT_EXPECT_NULL(test, vb_rule_for(&c, VIRTIO_ID_BLOCK, "virtio-mmio.2"));
 
 	for (i = 0; i < ARRAY_SIZE(junk); i++) {
 		c = def;
@@ -682,11 +720,13 @@ static void vb_test_size_classes(struct kunit *test)
 		 * IRQ-disabling lock, as virtio-blk's vq lock (a sleeping
 		 * lock on PREEMPT_RT, as there).
 		 */
-		if (atomic)
+		if (atomic) {
 			spin_lock_irqsave(&vb_test_lock, flags);
-		dma = vbt_map(dev, buf, sz, DMA_TO_DEVICE);
-		if (atomic)
+			dma = vbt_map(dev, buf, sz, DMA_TO_DEVICE);
 			spin_unlock_irqrestore(&vb_test_lock, flags);
+		} else {
+			dma = vbt_map(dev, buf, sz, DMA_TO_DEVICE);
+		}
 		KUNIT_ASSERT_FALSE_MSG(test, vbt_mapping_error(dev, dma), "size %zu", sz);
 		KUNIT_EXPECT_TRUE_MSG(test, in_pool(vd, dma), "size %zu", sz);
 		rcu_read_lock();
@@ -953,7 +993,7 @@ static void vb_test_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb_pool_in_use(vd), 0UL);
 }
 
-#if !defined(CONFIG_VIRTIO_BOUNCE_MAP_OPS) || defined(CONFIG_ARCH_HAS_DMA_OPS)
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
 /*
  * A stand-in for swiotlb-xen as the device's previous DMA path: maps the
  * device only reads are 1:1 (two maps of one buffer share an address),
@@ -1268,7 +1308,7 @@ static void vb_test_direct(struct kunit *test)
 	dma_addr_t dma;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_EXPECT_NULL(test, vb_attach_cfg(dev, ctx, "vbtest", &vb_plain_in, &cfg));
+	KUNIT_EXPECT_NULL(test, vbt_attach_cfg(dev, ctx, "vbtest", &vb_plain_in, &cfg));
 	KUNIT_EXPECT_FALSE(test, vbt_is_claimed(dev));
 	dma = vbt_map(dev, buf, 4096, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, vbt_mapping_error(dev, dma));
@@ -1436,10 +1476,10 @@ static void vb_test_stress(struct kunit *test)
 		   st(vd, VB_STAT_CACHE_MISSES));
 }
 
-/* ---- review items (issue 10): each failed before its fix ---------------- */
+/* ---- lifetimes, sharing and misuse -------------------------------------- */
 
 /*
- * Item 1: the test device went through dma_set_mask() with no ops, which
+ * The test device went through dma_set_mask() with no ops, which
  * sets dma_skip_sync on a coherent device.  Syncs must still reach the
  * pool and vbt_need_sync() must say so; without DMA_API_DEBUG the DMA
  * core skipped them.
@@ -1487,13 +1527,13 @@ static void vb_test_no_mask(struct kunit *test)
 	u64 *mask = ctx->dev->dma_mask;
 
 	ctx->dev->dma_mask = NULL;
-	KUNIT_EXPECT_NULL(test, vb_attach_cfg(ctx->dev, ctx, "vbtest", &vb_plain_in, &cfg));
+	KUNIT_EXPECT_NULL(test, vbt_attach_cfg(ctx->dev, ctx, "vbtest", &vb_plain_in, &cfg));
 	KUNIT_EXPECT_FALSE(test, vbt_is_claimed(ctx->dev));
 	ctx->dev->dma_mask = mask;
 }
 
 /*
- * Item 4: two virtio devices on one DMA device.  The second is left on
+ * Two virtio devices on one DMA device.  The second is left on
  * the stock path and its detach must not free the first one's state.
  */
 #ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
@@ -1514,7 +1554,7 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 	struct vb_dev *vd2;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	vd2 = vb_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg);
+	vd2 = vbt_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vd2);
 	KUNIT_EXPECT_PTR_NE(test, vd2, vd);
 	KUNIT_EXPECT_NULL(test, get_dma_ops(dev));
@@ -1523,7 +1563,7 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 }
 
 /*
- * Item 5 on the map-ops seam: the virtio core frees the state after the
+ * On the map-ops seam: the virtio core frees the state after the
  * virtqueues, so a mapping still live is a driver bug.  The state is
  * kept (leaked, with a warning) and the mapping's bytes still come back.
  */
@@ -1580,7 +1620,7 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 	u8 *buf = kunit_kmalloc(test, 512, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_EXPECT_NULL(test, vb_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg));
+	KUNIT_EXPECT_NULL(test, vbt_attach_cfg(dev, &other, "vbtest2", &vb_plain_in, &cfg));
 	KUNIT_EXPECT_TRUE(test, vb_claimed_by(dev, ctx));
 	KUNIT_EXPECT_FALSE(test, vb_claimed_by(dev, &other));
 	vb_detach(dev, &other);
@@ -1590,7 +1630,7 @@ static void vb_test_shared_dma_dev(struct kunit *test)
 }
 
 /*
- * Item 5: the driver goes (detach) while a mapping it made on the DMA
+ * The driver goes (detach) while a mapping it made on the DMA
  * device is still live.  Its unmap must still copy the device's bytes
  * back and free the slot; new maps take the previous path meanwhile.
  */
@@ -1813,7 +1853,7 @@ static void vb_test_isolation(struct kunit *test)
 	/* Stale bytes in every chunk of the first pool... */
 	list_for_each_entry(ca, &a->all_chunks, all)
 		memset(ca->vaddr, 0xa5, PAGE_SIZE << ca->order);
-	b = vb_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
+	b = vbt_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
 	other.vd = b;
 	KUNIT_EXPECT_PTR_NE(test, a, b);
@@ -1832,7 +1872,7 @@ static void vb_test_isolation(struct kunit *test)
 	vbt_detach(test, ctx);
 	ctx->vd = NULL;
 	other.vd = NULL;
-	b = vb_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
+	b = vbt_attach_cfg(other.dev, &other, "vbtest2", &vb_plain_in, &cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
 	other.vd = b;
 	zero = true;
@@ -1894,7 +1934,7 @@ static long vb_map_unmap_here(void *arg)
 }
 
 /*
- * Item 10: slots cached by a CPU that goes offline come back to the pool
+ * Slots cached by a CPU that goes offline come back to the pool
  * (a CPU hotplug "dead" callback); on_each_cpu() never reached it.
  */
 static void vb_test_cpu_offline(struct kunit *test)
@@ -1925,7 +1965,7 @@ static void vb_test_cpu_offline(struct kunit *test)
 
 #ifndef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 /*
- * Item 13: dma_alloc_noncoherent() works on a claimed device, with syncs.
+ * Dma_alloc_noncoherent() works on a claimed device, with syncs.
  * (virtio_map_ops has no noncoherent allocation: the 6.12 seam only.)
  */
 static void vb_test_noncoherent(struct kunit *test)
@@ -1950,7 +1990,7 @@ static void vb_test_noncoherent(struct kunit *test)
 #endif
 
 /*
- * Item 13: two racing unmaps of one mapping (a driver bug).  Exactly one
+ * Two racing unmaps of one mapping (a driver bug).  Exactly one
  * may copy back and free the slot; before, both could pass the state
  * check during the copy and free it twice.
  */
@@ -2103,7 +2143,7 @@ static struct kunit_case vb_test_cases[] = {
 	KUNIT_CASE(vb_test_coherent),
 	KUNIT_CASE(vb_test_min_align),
 	KUNIT_CASE(vb_test_exhaustion),
-#if !defined(CONFIG_VIRTIO_BOUNCE_MAP_OPS) || defined(CONFIG_ARCH_HAS_DMA_OPS)
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
 	KUNIT_CASE(vb_test_fallback),
 #endif
 	KUNIT_CASE(vb_test_bad_unmaps),

@@ -15,6 +15,9 @@
  * not run in atomic context, so this backend grows only from the pool's
  * worker (process context).
  */
+#define pr_fmt(fmt) "virtio_bounce: " fmt
+#define dev_fmt(fmt) pr_fmt(fmt)
+
 #include <linux/dma-direct.h>
 #include <linux/mm.h>
 

@@ -7,11 +7,11 @@
  * Two kernel lanes, one seam (the vdb_* helpers on a struct vdb_target,
  * the rest of the file is common):
  *
- *   6.12 (!CONFIG_VIRTIO_BOUNCE_MAP_OPS): virtio_bounce installs
+ *   6.12 (the dma_map_ops seam): virtio_bounce installs
  *     dma_map_ops on the virtio device's DMA device, the PCI function, and
  *     virtio maps through the DMA API on it; so does the bench: dma_map_*()
  *     and dma_sync_*() on DEV.
- *   7.3 (CONFIG_VIRTIO_BOUNCE_MAP_OPS): virtio_bounce installs struct
+ *   7.x (the virtio_map_ops seam): virtio_bounce installs struct
  *     virtio_map_ops on the virtio device (vdev->map), or nothing when it
  *     maps 1:1, and then virtio uses the DMA API on the PCI function.  The
  *     bench maps the way a virtio driver premaps its buffers: through the
@@ -60,10 +60,6 @@
  *                     OPS: the map_page of DEV's dma_map_ops (map_phys on
  *                     7.3), or dma-direct; on 7.3 the map_page of the
  *                     virtio device's virtio_map_ops when it has any.
- *   flush DEV         virtio_bounce only: give every online CPU's cached
- *                     slots back to their chunks (so that the pool file's
- *                     slots_out counts mapped slots only):
- *       flush claimed=0|1
  *   hold DEV          map a page to the device and never unmap it (a
  *                     driver that leaks a mapping past remove):
  *       hold dma=DMA phys=PHYS
@@ -89,10 +85,6 @@
 #ifdef CONFIG_VIRTIO_BOUNCE_MAP_OPS
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
-#endif
-
-#ifdef CONFIG_VIRTIO_BOUNCE
-#include "virtio_bounce_internal.h"
 #endif
 
 #if defined(CONFIG_XEN_PV) && defined(CONFIG_SWIOTLB_XEN)
@@ -279,16 +271,6 @@ static int vdb_bypass(struct device *dev)
 	return dev_dma_ops_bypass(dev);
 }
 
-/* Flush virtio_bounce's per-CPU caches; false if it does not map DEV. */
-static bool vdb_flush_pool(const struct vdb_target *t)
-{
-	struct virtio_device *vdev = t->vq->vdev;
-
-	if (vdev->map != &vb_virtio_map_ops)
-		return false;
-	vb_flush_caches(vdev->vmap.bounce);
-	return true;
-}
 #else /* !CONFIG_VIRTIO_BOUNCE_MAP_OPS */
 static int vdb_get(const char *name, struct vdb_target *t)
 {
@@ -386,17 +368,6 @@ static int vdb_bypass(struct device *dev)
 	return dev->dma_ops_bypass;
 }
 
-/* Flush virtio_bounce's per-CPU caches; false if it does not own DEV. */
-static bool vdb_flush_pool(const struct vdb_target *t)
-{
-#ifdef CONFIG_VIRTIO_BOUNCE
-	if (vb_claimed(t->dev)) {
-		vb_flush_caches(to_vb_dev(t->dev));
-		return true;
-	}
-#endif
-	return false;
-}
 #endif /* CONFIG_VIRTIO_BOUNCE_MAP_OPS */
 
 /* ---- run: timed batches of maps and unmaps ------------------------------ */
@@ -947,13 +918,6 @@ static int vdb_ops(const struct vdb_target *t)
 			   vdb_skip_sync(t->dev), vdb_bypass(t->dev));
 }
 
-static int vdb_flush(const struct vdb_target *t)
-{
-	bool claimed = vdb_flush_pool(t);
-
-	return vdb_set_out("flush claimed=%d\n", claimed);
-}
-
 /*
  * hold: map one page to the device and never unmap it, as a driver that
  * leaks a mapping past remove would.  The test then removes the PCI
@@ -989,7 +953,6 @@ static const struct {
 	{ "xen-straddle", vdb_xen_straddle },
 	{ "sync", vdb_sync },
 	{ "ops", vdb_ops },
-	{ "flush", vdb_flush },
 	{ "hold", vdb_hold },
 };
 

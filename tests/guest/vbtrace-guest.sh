@@ -2,18 +2,23 @@
 # Guest side of `make trace` and of the trace test: trace a known workload
 # with tracefs and print the raw trace between markers for the host.
 #   100 O_DIRECT reads of 4096 bytes and 50 of 512 bytes from /dev/vdb
+# and the events' formats (fields, print fmt with its symbolic tables),
+# which the host reads rather than assuming a layout.
 T=/sys/kernel/tracing
 # The dumps go to the serial console, as kernel messages do: keep those off
 # the console while dumping, or a line printed meanwhile splits an event;
 # then replay what the kernel said meanwhile, so that the host's check of
 # the log still sees every report.
+#   dump BEGIN END FILE...
 dump() {
 	lvl=$(cut -f1 /proc/sys/kernel/printk)
 	before=$(dmesg | wc -l)
 	echo 1 > /proc/sys/kernel/printk
 	echo "$1"
-	cat $T/trace
-	echo "$2"
+	end=$2
+	shift 2
+	cat "$@"
+	echo "$end"
 	echo "$lvl" > /proc/sys/kernel/printk
 	dmesg | tail -n +$((before + 1)) | sed 's/^/VBDMESG /'
 }
@@ -27,7 +32,8 @@ echo 1 > $T/tracing_on
 echo "VBVAL trace-reads-4096 $(vbio /dev/vdb 4096 100)"
 echo "VBVAL trace-reads-512 $(vbio /dev/vdb 512 50)"
 echo 0 > $T/tracing_on
-dump VBTRACE-BEGIN VBTRACE-END
+dump VBTRACE-BEGIN VBTRACE-END $T/trace
+dump VBFORMAT-BEGIN VBFORMAT-END $T/events/virtio_bounce/*/format
 # Every chunk of every pool (phys, device address, bytes, slot size): the
 # host checks that each address a device was given lies in its pool.
 for d in /sys/kernel/debug/virtio_bounce/*/; do
@@ -54,6 +60,6 @@ echo function_graph > $T/current_tracer
 echo 1 > $T/tracing_on
 vbio /dev/vdb 4096 100 >/dev/null
 echo 0 > $T/tracing_on
-dump VBGRAPH-BEGIN VBGRAPH-END
+dump VBGRAPH-BEGIN VBGRAPH-END $T/trace
 echo nop > $T/current_tracer
 echo > $T/set_ftrace_filter

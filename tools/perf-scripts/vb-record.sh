@@ -28,6 +28,14 @@ done
 [ $# -gt 0 ] || usage 2
 T=/sys/kernel/tracing
 [ -d $T/events ] || T=/sys/kernel/debug/tracing
+# vb_trace.py reads map/unmap/sync by the names of this kernel's format
+# (device=virtio3 dir=FROM_DEVICE ... attrs= flags=BOUNCED): say so now if
+# the events print another layout (a kernel from before that format).
+fmt=$T/events/virtio_bounce/virtio_bounce_map/format
+if ! grep -q 'char\[\] device;' "$fmt" 2>/dev/null ||
+   ! grep -q '__print_symbolic(REC->dir' "$fmt" || ! grep -q 'REC->flags' "$fmt"; then
+	echo "vb-record: $fmt lacks device, a symbolic dir or flags: vb_trace.py cannot read these events" >&2
+fi
 if [ $perf = 1 ]; then
 	perf record -q -e 'virtio_bounce:*' -a -o vb-perf.data -- "$@"
 	perf script -i vb-perf.data > "$out"

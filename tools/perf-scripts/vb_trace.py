@@ -7,6 +7,13 @@ Input: the text of a trace holding virtio_bounce:* events, either tracefs
 output from `perf record -e 'virtio_bounce:*'`; for `latency`, a
 function_graph trace of vb_map_page/vb_unmap_page.  See vb-record.sh.
 
+map, fallback, unmap and sync print one format (the fields of
+/sys/kernel/tracing/events/virtio_bounce/virtio_bounce_map/format):
+  virtio_bounce_map: device=virtio3 dir=FROM_DEVICE dma=0x... size=4096 phys=0x... attrs= flags=BOUNCED
+dir by name as the DMA core's dma:* events print it, attrs and flags as
+"|"-separated names (empty: none); flags BOUNCED is a pool slot (else 1:1,
+fallback, or an unmap outside the pool), FOR_CPU a sync for the CPU.
+
 Subcommands (each has --help):
   hist       bounce size histogram per device
   ratio      bounced vs direct maps per device
@@ -21,8 +28,7 @@ import re
 import sys
 
 EV_RE = re.compile(r"\[(\d{3,})\].*?\s(\d+\.\d+):\s+(?:virtio_bounce:)?(virtio_bounce_\w+):\s*(.*)$")
-KV_RE = re.compile(r'(\w+)=("[^"]*"|\S+)')
-DIRS = {0: "bidir", 1: "to_dev", 2: "from_dev", 3: "none"}
+KV_RE = re.compile(r'(\w+)=("[^"]*"|\S*)')      # attrs=, flags= may be empty
 CACHED_MAX = 32768      # classes up to 32 KiB use the per-CPU caches
 
 
@@ -34,6 +40,14 @@ class Event:
 
     def i(self, k, base=0):
         return int(self.f[k], base)
+
+    def flag(self, name):
+        """A name in a "|"-separated field: flags (BOUNCED, FOR_CPU), attrs."""
+        return name in self.f.get("flags", "").split("|")
+
+    @property
+    def bounced(self):
+        return self.flag("BOUNCED")
 
 
 def parse(lines):
@@ -66,11 +80,11 @@ def bar(n, peak, width=40):
 
 
 def cmd_hist(a):
-    ev = [e for e in load(a.trace) if e.name == "map" and (a.all or e.f.get("bounced") == "1")]
+    ev = [e for e in load(a.trace) if e.name == "map" and (a.all or e.bounced)]
     per = collections.defaultdict(collections.Counter)
     for e in ev:
         size = e.i("size")
-        per[e.f["dev"]][slot_size(size) if a.buckets else size] += 1
+        per[e.f["device"]][slot_size(size) if a.buckets else size] += 1
     for dev in sorted(per):
         c = per[dev]
         what = "maps" if a.all else "bounced maps"
@@ -89,8 +103,8 @@ def cmd_ratio(a):
     for e in load(a.trace):
         if e.name != "map":
             continue
-        t = tot[e.f["dev"]]
-        b = e.f.get("bounced") == "1"
+        t = tot[e.f["device"]]
+        b = e.bounced
         t[0] += 1
         t[1 if b else 2] += 1
         t[3] += e.i("size") if b else 0
@@ -108,10 +122,10 @@ def cmd_cache(a):
     refills = collections.Counter()
     flushes = collections.Counter()
     for e in load(a.trace):
-        if e.name == "map" and e.f.get("bounced") == "1" and slot_size(e.i("size")) <= CACHED_MAX:
-            maps[(e.f["dev"], e.cpu)] += 1
+        if e.name == "map" and e.bounced and slot_size(e.i("size")) <= CACHED_MAX:
+            maps[(e.f["device"], e.cpu)] += 1
         elif e.name == "cache":
-            (refills if e.f["kind"] == "refill" else flushes)[(e.f["dev"], e.cpu)] += 1
+            (refills if e.f["kind"] == "refill" else flushes)[(e.f["device"], e.cpu)] += 1
     keys = sorted(set(maps) | set(refills) | set(flushes))
     print(f"{'dev':<10} {'cpu':>4} {'cached_maps':>12} {'misses':>7} {'flushes':>8} {'hit_rate':>9}")
     for k in keys:
@@ -179,9 +193,9 @@ def occupancy(events):
     used = collections.defaultdict(int)
     series = collections.defaultdict(list)
     for e in events:
-        if e.name not in ("map", "unmap") or e.f.get("bounced") != "1":
+        if e.name not in ("map", "unmap") or not e.bounced:
             continue
-        dev = e.f["dev"]
+        dev = e.f["device"]
         if e.name == "map":
             s = slot_size(e.i("size"))
             live[dev][e.f["dma"]] = s

@@ -33,6 +33,16 @@ struct vb_dev *vbh_create(const struct vbh_params *p);
 struct vb_dev *vbh_create_err(const struct vbh_params *p, int *err);
 void vbh_destroy(struct vb_dev *vd);
 
+/*
+ * What the pool keeps private (pool.c, which includes it): the slots in
+ * @cpu's loaded and previous magazines of class @cls, whether @cpu's
+ * flush work item is pending, and the size of a magazine.
+ */
+void vbh_mags(struct vb_dev *vd, unsigned int cpu, unsigned int cls,
+	      unsigned int *loaded, unsigned int *prev);
+bool vbh_flush_pending(struct vb_dev *vd, unsigned int cpu);
+size_t vbh_mag_bytes(void);
+
 extern const struct vb_backend_ops vbh_backend;
 
 /* Calls made to the harness backends' chunk_map / chunk_unmap. */

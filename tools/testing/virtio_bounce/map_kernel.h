@@ -2,9 +2,9 @@
 /*
  * The rest of the kernel API that the whole map path needs, for the native
  * map benchmark (vbmap_bench): kernel/dma/virtio_bounce_{map,backend}.c
- * (6.12 seam), the kernel's own kernel/dma/swiotlb.c and the inline
- * dma-direct map/unmap of kernel/dma/direct.h, all compiled unchanged from
- * the base tree.  Force-included after vb_kernel.h (-include); the
+ * and the 6.12 seam (virtio_bounce_dmaops.c), the kernel's own
+ * kernel/dma/swiotlb.c and the inline dma-direct map/unmap of
+ * kernel/dma/direct.h, all compiled unchanged from the base tree.  Force-included after vb_kernel.h (-include); the
  * kernel headers those files name and tools/ lacks resolve to empty files
  * in include-map/.  Out-of-line half: map_kernel.c.
  *
@@ -21,6 +21,11 @@
 /* virtio_bounce_xen.c's PV backend, against the p2m model below. */
 #define CONFIG_XEN_PV 1
 #define CONFIG_SWIOTLB_XEN 1
+/*
+ * include/linux/virtio_bounce.h then declares the virtio core's entry
+ * points, which virtio_bounce_dmaops.c defines (not its static inlines).
+ */
+#define CONFIG_VIRTIO_BOUNCE 1
 
 #include <linux/ctype.h>	/* isdigit() */
 #include <limits.h>
@@ -252,6 +257,16 @@ static inline unsigned long dma_get_seg_boundary(struct device *dev)
 	return dev->seg_boundary_mask ? dev->seg_boundary_mask : ULONG_MAX;
 }
 
+/* Install and release (virtio_bounce_dmaops.c): x86 has no arch ops. */
+static inline void set_dma_ops(struct device *dev,
+			       const struct dma_map_ops *dma_ops)
+{
+	dev->dma_ops = dma_ops;
+}
+
+#define get_arch_dma_ops()	((const struct dma_map_ops *)NULL)
+#define put_device(dev)		((void)(dev))
+
 /* 6.12: one load on the hot path; bounced mappings re-enable the syncs. */
 static inline void dma_reset_need_sync(struct device *dev)
 {
@@ -413,14 +428,16 @@ void xen_destroy_contiguous_region(phys_addr_t pstart, unsigned int order);
 
 /* ---- tracepoints: compiled out, the arguments still type-checked --------- */
 
-VB_TRACE(map, (const char *dev, phys_addr_t phys, dma_addr_t dma, size_t size,
-	       enum dma_data_direction dir, bool bounced))
-VB_TRACE(unmap, (const char *dev, dma_addr_t dma, size_t size,
-		 enum dma_data_direction dir, bool bounced))
-VB_TRACE(sync, (const char *dev, dma_addr_t dma, size_t size,
-		enum dma_data_direction dir, bool for_cpu))
-VB_TRACE(fallback, (const char *dev, phys_addr_t phys, dma_addr_t dma,
-		    size_t size, enum dma_data_direction dir, bool bounced))
+#define VB_TRACE_BOUNCED	1	/* as include/trace/events/virtio_bounce.h */
+#define VB_TRACE_FOR_CPU	2
+#define VB_TRACE_DMA(name)						\
+	VB_TRACE(name, (const char *device, phys_addr_t phys, dma_addr_t dma, \
+			size_t size, enum dma_data_direction dir,	\
+			unsigned long attrs, unsigned int flags))
+VB_TRACE_DMA(map)
+VB_TRACE_DMA(unmap)
+VB_TRACE_DMA(sync)
+VB_TRACE_DMA(fallback)
 VB_TRACE(exhausted, (const char *dev, size_t size, unsigned int slot_size))
 
 static inline void trace_swiotlb_bounced(struct device *dev, dma_addr_t dma,

@@ -48,10 +48,24 @@ static unsigned long ran_since(const unsigned long *snap, unsigned int cpu)
 static unsigned int mag_slots(struct vb_dev *vd, unsigned int cpu,
 			      unsigned int cls)
 {
-	struct vb_cpu_class *pc = &per_cpu_ptr(vd->pcpu, cpu)->c[cls];
+	unsigned int loaded, prev;
 
-	return pc->loaded->n + pc->prev->n;
+	vbh_mags(vd, cpu, cls, &loaded, &prev);
+	return loaded + prev;
 }
+
+/* Slots in @cpu's loaded (@which 0) or previous (1) magazine of @cls. */
+static unsigned int mag_one(struct vb_dev *vd, unsigned int cpu,
+			    unsigned int cls, int which)
+{
+	unsigned int loaded, prev;
+
+	vbh_mags(vd, cpu, cls, &loaded, &prev);
+	return which ? prev : loaded;
+}
+
+/* One magazine's worth of slots (512 B class: min(VB_MAG_SIZE, 512)). */
+#define MAG	VB_MAG_SIZE
 
 /*
  * Cross-check the pool's bookkeeping: per chunk, nr_free against its
@@ -170,13 +184,17 @@ static bool test_size_class(void)
 {
 	static const unsigned int spc[] = {
 		512, 256, 128, 64, 32, 16, 8, 4, 2, 1 };
+	/* The cached classes (up to 32 KiB): a magazine or a whole chunk. */
 	static const unsigned int cap[] = {
-		32, 32, 32, 32, 32, 16, 8, 0, 0, 0 };
+		MAG, MAG, MAG, MAG, MAG < 32 ? MAG : 32, 16, 8, 0, 0, 0 };
 	struct vb_dev *vd = mkdev(0, 0);
 	bool ok = false;
 	unsigned int i;
 
 	CHECK(vd);
+	/* A magazine fills its kmalloc object exactly (iova.c's rule). */
+	CHECK_EQ(vbh_mag_bytes(), sizeof(void *) == 8 ? 512 : 256);
+	CHECK(MAG <= 64);
 	CHECK_EQ(VB_NR_CLASSES, ARRAY_SIZE(spc));
 	CHECK_EQ(VB_NR_CLASSES, 10);
 	CHECK_EQ(VB_MIN_SHIFT, 9);
@@ -697,8 +715,8 @@ static bool test_grow_worker(void)
 	s[512] = vbh_alloc(vd, 0);
 	CHECK(s[512]);
 	/* Not scarce: the refill carved a whole magazine. */
-	CHECK_EQ(vd->cls[0].out, 512 + 32);
-	CHECK_EQ(mag_slots(vd, 0, 0), 31);
+	CHECK_EQ(vd->cls[0].out, 512 + MAG);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG - 1);
 	CHECK_CONSISTENT(vd);
 
 	/*
@@ -772,43 +790,45 @@ static int cmp_ptr(const void *a, const void *b)
 }
 
 /*
- * Per-CPU magazines, 512 B class (32 slots a magazine), one CPU:
- *  96 allocs: misses at 1, 33 and 65 carve 32 slots each; 93 hits.
- *  96 frees: 32 fill the loaded magazine, the 33rd swaps it with the
- *	empty prev, the 65th finds both full and flushes one to the depot.
- *  96 allocs: 64 hits from the two magazines, then one miss refilled from
- *	the depot (no carving) and 31 more hits.
+ * Per-CPU magazines, 512 B class (MAG slots a magazine), one CPU:
+ *  3 MAG allocs: misses at 1, MAG + 1 and 2 MAG + 1 carve MAG slots
+ *	each; 3 MAG - 3 hits.
+ *  3 MAG frees: MAG fill the loaded magazine, the next swaps it with the
+ *	empty prev, the 2 MAG + 1st finds both full and flushes one to the
+ *	depot.
+ *  3 MAG allocs: 2 MAG hits from the two magazines, then one miss
+ *	refilled from the depot (no carving) and MAG - 1 more hits.
  */
+#define PC_N	(3 * MAG)
+
 static bool test_pcpu_cache(void)
 {
 	struct vb_dev *vd = mkdev(SZ_256K, SZ_1M);
-	uintptr_t a[96], b[96];
-	struct vb_slot *s[96] = { NULL };
-	struct vb_cpu_class *pc;
+	uintptr_t a[PC_N], b[PC_N];
+	struct vb_slot *s[PC_N] = { NULL };
 	struct vb_class *k;
 	bool ok = false;
 	unsigned int i;
 
 	CHECK(vd);
 	k = &vd->cls[0];
-	pc = &per_cpu_ptr(vd->pcpu, 0)->c[0];
-	CHECK_EQ(k->mag_cap, 32);
+	CHECK_EQ(k->mag_cap, MAG);
 	CHECK_EQ(k->nr_chunks, 1);
 
-	for (i = 0; i < 96; i++) {
+	for (i = 0; i < PC_N; i++) {
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
 		a[i] = (uintptr_t)s[i];
 	}
-	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS), 93);
+	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS), PC_N - 3);
 	CHECK_EQ(vstat(vd, VB_STAT_CACHE_MISSES), 3);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_REFILLS), 0);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_FLUSHES), 0);
-	CHECK_EQ(k->out, 96);
-	CHECK_EQ(pc->loaded->n, 0);
-	CHECK_EQ(pc->prev->n, 0);
+	CHECK_EQ(k->out, PC_N);
+	CHECK_EQ(mag_one(vd, 0, 0, 0), 0);
+	CHECK_EQ(mag_one(vd, 0, 0, 1), 0);
 
-	for (i = 0; i < 96; i++) {
+	for (i = 0; i < PC_N; i++) {
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
@@ -816,44 +836,44 @@ static bool test_pcpu_cache(void)
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_REFILLS), 0);
 	CHECK_EQ(vstat(vd, VB_STAT_CACHE_MISSES), 3);
 	CHECK_EQ(k->depot_len, 1);
-	CHECK_EQ(pc->loaded->n, 32);
-	CHECK_EQ(pc->prev->n, 32);
-	CHECK_EQ(k->out, 96);		/* cached slots stay out of the chunk */
+	CHECK_EQ(mag_one(vd, 0, 0, 0), MAG);
+	CHECK_EQ(mag_one(vd, 0, 0, 1), MAG);
+	CHECK_EQ(k->out, PC_N);		/* cached slots stay out of the chunk */
 
-	for (i = 0; i < 96; i++) {
+	for (i = 0; i < PC_N; i++) {
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
 		b[i] = (uintptr_t)s[i];
 	}
-	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS), 93 + 95);
+	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS), (PC_N - 3) + (PC_N - 1));
 	CHECK_EQ(vstat(vd, VB_STAT_CACHE_MISSES), 3 + 1);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_REFILLS), 1);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_FLUSHES), 1);
 	CHECK_EQ(k->depot_len, 0);
-	CHECK_EQ(k->out, 96);
-	CHECK_EQ(k->hiwater, 96);
+	CHECK_EQ(k->out, PC_N);
+	CHECK_EQ(k->hiwater, PC_N);
 	CHECK_EQ(k->nr_chunks, 1);
-	/* The same 96 slots came back, none carved anew. */
-	qsort(a, 96, sizeof(a[0]), cmp_ptr);
-	qsort(b, 96, sizeof(b[0]), cmp_ptr);
+	/* The same 3 MAG slots came back, none carved anew. */
+	qsort(a, PC_N, sizeof(a[0]), cmp_ptr);
+	qsort(b, PC_N, sizeof(b[0]), cmp_ptr);
 	CHECK(!memcmp(a, b, sizeof(a)));
 	/* Only CPU 0 counted anything. */
 	for (i = 1; i < NR_CPUS; i++)
 		CHECK_EQ(per_cpu_ptr(vd->stats, i)->v[VB_STAT_CACHE_HITS] +
 			 per_cpu_ptr(vd->stats, i)->v[VB_STAT_CACHE_MISSES], 0);
 
-	for (i = 0; i < 96; i++) {
+	for (i = 0; i < PC_N; i++) {
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
 	vb_flush_caches(vd);
 	CHECK_EQ(k->out, 0);
 	CHECK_EQ(k->depot_len, 0);
-	CHECK_EQ(pc->loaded->n + pc->prev->n, 0);
+	CHECK_EQ(mag_slots(vd, 0, 0), 0);
 	CHECK_CONSISTENT(vd);
 	ok = true;
 out:
-	for (i = 0; i < 96; i++)
+	for (i = 0; i < PC_N; i++)
 		if (s[i])
 			vb_slot_free(vd, s[i]);
 	vbh_destroy(vd);
@@ -864,36 +884,36 @@ out:
 static bool test_flush_nomem(void)
 {
 	struct vb_dev *vd = mkdev(SZ_256K, SZ_1M);
-	struct vb_slot *s[96] = { NULL };
+	struct vb_slot *s[PC_N] = { NULL };
 	struct vb_class *k;
 	bool ok = false;
 	unsigned int i;
 
 	CHECK(vd);
 	k = &vd->cls[0];
-	for (i = 0; i < 96; i++) {
+	for (i = 0; i < PC_N; i++) {
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
 	}
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < 2 * MAG; i++) {
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
-	CHECK_EQ(k->out, 96);
+	CHECK_EQ(k->out, PC_N);
 	vb_shim_fail_kmalloc = 1;
-	vb_slot_free(vd, s[64]);
-	s[64] = NULL;
+	vb_slot_free(vd, s[2 * MAG]);
+	s[2 * MAG] = NULL;
 	CHECK_EQ(vb_shim_fail_kmalloc, 0);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_FLUSHES), 1);
 	CHECK_EQ(k->depot_len, 0);
-	CHECK_EQ(k->out, 64);
+	CHECK_EQ(k->out, 2 * MAG);
 	CHECK_EQ(list_first_entry(&k->partial, struct vb_chunk, node)->nr_free,
-		 512 - 64);
+		 512 - 2 * MAG);
 	CHECK_CONSISTENT(vd);
 	ok = true;
 out:
 	vb_shim_fail_kmalloc = 0;
-	for (i = 0; i < 96; i++)
+	for (i = 0; i < PC_N; i++)
 		if (s[i])
 			vb_slot_free(vd, s[i]);
 	vbh_destroy(vd);
@@ -967,12 +987,12 @@ static bool test_shrink(void)
 	CHECK(s);
 	vb_slot_free(vd, s);
 	s = NULL;
-	CHECK_EQ(mag_slots(vd, 0, 0), 32);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG);
 	memcpy(ran, vb_shim_work_ran, sizeof(ran));
 	CHECK(vb_shim_run_delayed(&vd->shrink_work));
 	for (i = 0; i < NR_CPUS; i++)
 		CHECK_EQ(ran_since(ran, i), 0);
-	CHECK_EQ(mag_slots(vd, 0, 0), 32);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG);
 	vd->pool_max = SZ_256K;
 	vd->pool_min = 0;
 	CHECK(vb_shim_run_delayed(&vd->shrink_work));
@@ -1001,7 +1021,7 @@ out:
 static bool test_worker_recarve(void)
 {
 	struct vb_dev *vd = mkdev(2 * SZ_256K, 2 * SZ_256K);
-	struct vb_slot *s[40] = { NULL };
+	struct vb_slot *s[MAG + 8] = { NULL };
 	unsigned long ran[NR_CPUS], maps0, unmaps0;
 	struct vb_shim_counts c0, c1;
 	struct vb_chunk *c0chunk, *c;
@@ -1015,18 +1035,18 @@ static bool test_worker_recarve(void)
 	/* Fill the class 0 magazines of CPUs 1 and 0. */
 	for (cpu = 2; cpu-- > 0;) {
 		vb_shim_set_cpu(cpu);
-		for (i = 0; i < (cpu ? 40 : 10); i++) {
+		for (i = 0; i < (cpu ? MAG + 8 : 10); i++) {
 			s[i] = vbh_alloc(vd, 0);
 			CHECK(s[i]);
 		}
-		for (i = 0; i < 40; i++) {
+		for (i = 0; i < MAG + 8; i++) {
 			if (s[i])
 				vb_slot_free(vd, s[i]);
 			s[i] = NULL;
 		}
 	}
-	CHECK_EQ(vd->cls[0].out, 96);
-	CHECK_EQ(mag_slots(vd, 1, 0), 64);
+	CHECK_EQ(vd->cls[0].out, 3 * MAG);
+	CHECK_EQ(mag_slots(vd, 1, 0), 2 * MAG);
 	c0chunk = list_first_entry(&vd->cls[0].partial, struct vb_chunk, node);
 	dma0 = c0chunk->dma;
 	vaddr0 = c0chunk->vaddr;
@@ -1071,7 +1091,7 @@ static bool test_worker_recarve(void)
 	ok = true;
 out:
 	vb_shim_set_cpu(0);
-	for (i = 0; i < 40; i++)
+	for (i = 0; i < MAG + 8; i++)
 		if (s[i])
 			vb_slot_free(vd, s[i]);
 	vb_shim_run_work();
@@ -1167,7 +1187,7 @@ static bool test_recarve(void)
 	CHECK_LAYOUT(vd, "1,1,0,0,0,0,0,1,0,3");
 	CHECK_EQ(list_first_entry(&vd->cls[1].partial, struct vb_chunk,
 				  node)->dma, dma8[1]);
-	/* Class 0's chunk has slots out (1 mapped, 31 cached); class 1's
+	/* Class 0's chunk has slots out (1 mapped, MAG - 1 cached); class 1's
 	 * is the target's own: nothing to take. */
 	CHECK(!vb_recarve(vd, 1));
 	CHECK_EQ(vd->recarves, 2);
@@ -1394,6 +1414,9 @@ out:
  * so no CPU hoards what another needs; the periodic shrink worker turns
  * caching back on.
  */
+/* Slots freed while scarce: a magazine and 9 more, so a miss can carve one. */
+#define SC_FREED	(MAG + 9)
+
 static bool test_scarce(void)
 {
 	struct vbh_params p = {
@@ -1415,12 +1438,12 @@ static bool test_scarce(void)
 	/* Caching on: a miss carves a magazine, a free fills one. */
 	x = vbh_alloc(vd, 0);
 	CHECK(x);
-	CHECK_EQ(k->out, 32);
-	CHECK_EQ(mag_slots(vd, 0, 0), 31);
+	CHECK_EQ(k->out, MAG);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG - 1);
 	vb_slot_free(vd, x);
 	x = NULL;
-	CHECK_EQ(mag_slots(vd, 0, 0), 32);
-	CHECK_EQ(k->out, 32);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG);
+	CHECK_EQ(k->out, MAG);
 	for (i = 0; i < 512; i++) {
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
@@ -1432,12 +1455,12 @@ static bool test_scarce(void)
 
 	/* Frees go to the chunk; a refill carves one slot. */
 	flushes = vstat(vd, VB_STAT_DEPOT_FLUSHES);
-	for (i = 0; i < 41; i++) {
+	for (i = 0; i < SC_FREED; i++) {
 		vb_slot_free(vd, s[i]);
 		s[i] = NULL;
 	}
-	CHECK_EQ(k->out, 512 - 41);
-	CHECK_EQ(c->nr_free, 41);
+	CHECK_EQ(k->out, 512 - SC_FREED);
+	CHECK_EQ(c->nr_free, SC_FREED);
 	CHECK_EQ(mag_slots(vd, 0, 0), 0);
 	CHECK_EQ(vstat(vd, VB_STAT_DEPOT_FLUSHES), flushes);
 	hits = vstat(vd, VB_STAT_CACHE_HITS);
@@ -1446,17 +1469,17 @@ static bool test_scarce(void)
 		s[i] = vbh_alloc(vd, 0);
 		CHECK(s[i]);
 		CHECK_EQ(mag_slots(vd, 0, 0), 0);
-		CHECK_EQ(c->nr_free, 40 - i);
+		CHECK_EQ(c->nr_free, SC_FREED - 1 - i);
 		CHECK_EQ(vstat(vd, VB_STAT_CACHE_MISSES), misses + i + 1);
 	}
 	CHECK_EQ(vstat(vd, VB_STAT_CACHE_HITS), hits);
-	CHECK_EQ(k->out, 512 - 39);
+	CHECK_EQ(k->out, 512 - SC_FREED + 2);
 	/* Another CPU frees: to the chunk as well. */
 	vb_shim_set_cpu(5);
 	vb_slot_free(vd, s[100]);
 	s[100] = NULL;
 	CHECK_EQ(mag_slots(vd, 5, 0), 0);
-	CHECK_EQ(c->nr_free, 40 - 1 + 1);
+	CHECK_EQ(c->nr_free, SC_FREED - 2 + 1);
 	vb_shim_set_cpu(0);
 
 	/*
@@ -1482,7 +1505,7 @@ static bool test_scarce(void)
 	CHECK_EQ(vd->pool_bytes, SZ_256K);
 	vb_slot_free(vd, s[200]);
 	CHECK_EQ(mag_slots(vd, 0, 0), 1);
-	CHECK_EQ(c->nr_free, 40);
+	CHECK_EQ(c->nr_free, SC_FREED - 1);
 	x = vbh_alloc(vd, 0);
 	CHECK(x == s[200]);
 	s[200] = NULL;
@@ -1490,8 +1513,8 @@ static bool test_scarce(void)
 	/* A miss carves a whole magazine again. */
 	s[200] = vbh_alloc(vd, 0);
 	CHECK(s[200]);
-	CHECK_EQ(mag_slots(vd, 0, 0), 31);
-	CHECK_EQ(c->nr_free, 8);
+	CHECK_EQ(mag_slots(vd, 0, 0), MAG - 1);
+	CHECK_EQ(c->nr_free, SC_FREED - 1 - MAG);
 	CHECK_CONSISTENT(vd);
 	ok = true;
 out:
@@ -1611,7 +1634,7 @@ static int cmp_range(const void *a, const void *b)
 static void pr_reshape(struct vb_dev *vd, unsigned int how, unsigned int *seed)
 {
 	unsigned int i, cpu, cls;
-	struct vb_slot *t[64];
+	struct vb_slot *t[2 * MAG];
 
 	switch (how) {
 	case 1:		/* every chunk carved for 512 B slots */
@@ -1633,7 +1656,7 @@ static void pr_reshape(struct vb_dev *vd, unsigned int how, unsigned int *seed)
 			for (cls = 0; cls < VB_NR_CLASSES; cls++) {
 				if (!vd->cls[cls].mag_cap)
 					continue;
-				for (i = 0; i < 64; i++)
+				for (i = 0; i < 2 * MAG; i++)
 					t[i] = vbh_alloc_mg(vd, cls, false);
 				while (i--)
 					if (t[i])
@@ -1781,28 +1804,31 @@ out:
 }
 
 /*
- * A CPU dies with slots in its magazines.  CPU 3 maps 41 slots of class 0
- * (32 a magazine: two misses carve 64) and 17 of class 5 (16 a magazine:
- * two misses carve 32), and unmaps all but one of each: 63 and 31 slots
- * sit in its magazines.  CPU 0 maps and unmaps 10 of each, which leaves
- * one magazine carved there (32 and 16).  The hotplug "dead" callback,
- * called through the shim's instance list, returns exactly CPU 3's; then
- * vb_flush_caches() runs its work on every online CPU but CPU 3.
+ * A CPU dies with slots in its magazines.  CPU 3 maps MAG + 9 slots of
+ * class 0 (MAG a magazine: two misses carve 2 MAG) and 17 of class 5 (16
+ * a magazine: two misses carve 32), and unmaps all but one of each:
+ * 2 MAG - 1 and 31 slots sit in its magazines.  CPU 0 maps and unmaps 10
+ * of each, which leaves one magazine carved there (MAG and 16).  The
+ * hotplug "dead" callback, called through the shim's instance list,
+ * returns exactly CPU 3's; then vb_flush_caches() runs its work on every
+ * online CPU but CPU 3.
  */
 static bool test_cpu_dead(void)
 {
 	static const unsigned int cls[2] = { 0, 5 };
-	static const unsigned int cached3[2] = { 63, 31 }, cached0[2] = { 32, 16 };
+	/* Class 0: MAG + 9 taken, 2 MAG carved; class 5: 16 slots a magazine. */
+	static const unsigned int cached3[2] = { 2 * MAG - 1, 31 };
+	static const unsigned int cached0[2] = { MAG, 16 };
 	const unsigned int dead = 3;
 	struct vb_dev *vd = mkdev(0, SZ_1M);
-	struct vb_slot *s[41] = { NULL }, *held[2] = { NULL };
+	struct vb_slot *s[MAG + 9] = { NULL }, *held[2] = { NULL };
 	unsigned long ran[NR_CPUS];
 	unsigned int i, j, cpu;
 	bool down = false, ok = false;
 
 	CHECK(vd);
 	for (j = 0; j < 2; j++) {
-		unsigned int n = j ? 17 : 41;
+		unsigned int n = j ? 17 : MAG + 9;
 
 		vb_shim_set_cpu(dead);
 		for (i = 0; i < n; i++) {
@@ -1851,7 +1877,7 @@ static bool test_cpu_dead(void)
 	vb_flush_caches(vd);
 	for (cpu = 0; cpu < NR_CPUS; cpu++)
 		CHECK_EQ(ran_since(ran, cpu), cpu != dead);
-	CHECK(!work_pending(&per_cpu_ptr(vd->pcpu, dead)->flush));
+	CHECK(!vbh_flush_pending(vd, dead));
 	CHECK_EQ(vb_shim_pending_work(), 1);	/* the grow work only */
 	for (j = 0; j < 2; j++) {
 		CHECK_EQ(mag_slots(vd, 0, cls[j]), 0);

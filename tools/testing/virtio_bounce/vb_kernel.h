@@ -349,6 +349,9 @@ struct device {
 	unsigned long seg_boundary_mask;	/* 0: none */
 	bool dma_skip_sync;
 	struct io_tlb_mem *dma_io_tlb_mem;
+	/* For virtio_bounce_dmaops.c (map benchmark): set, never read. */
+	struct device *parent;
+	bool dma_ops_bypass;
 };
 
 #define dev_name(dev)		((dev)->init_name)
