@@ -3,14 +3,14 @@
  * virtio_bounce: a per-device bounce-buffer DMA backend for virtio.
  *
  * This file sets devices up: the boot parameter, the decision table, and
- * attach/detach.  The virtio core calls vb_attach() (through
- * virtio_bounce_attach()) for each device once its features are final.
- * The policy (vb_decide()) picks a translation backend; if the device is
- * claimed, a dedicated struct dma_map_ops, embedded in the per-device
- * state, is installed on its DMA device.  The map path is in
- * virtio_bounce_map.c, the backends and the previous DMA path in
- * virtio_bounce_backend.c and virtio_bounce_xen.c, the pool in
- * virtio_bounce_pool.c, debugfs in virtio_bounce_debugfs.c.
+ * the attach both seams share (vb_attach_dev()).  The virtio core calls
+ * virtio_bounce_attach() for each device once its features are final;
+ * the policy (vb_decide()) picks a translation backend, and a claimed
+ * device gets its mapping path from the seam of this kernel:
+ * virtio_bounce_vmap.c (struct virtio_map_ops) or virtio_bounce_dmaops.c
+ * (struct dma_map_ops).  The map engine is in virtio_bounce_map.c, the
+ * backends in virtio_bounce_backend.c and virtio_bounce_xen.c, the pool
+ * in virtio_bounce_pool.c, sysfs and debugfs in their own files.
  */
 #define pr_fmt(fmt) "virtio_bounce: " fmt
 #define dev_fmt(fmt) pr_fmt(fmt)
