@@ -397,17 +397,15 @@ void vb_sync(struct vb_dev *vd, dma_addr_t dma, size_t size,
 			   dma, size);
 		size = s->len - off;
 	}
+	phys = s->orig + off;	/* the copy's and the tracepoint's */
 	if (for_cpu && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)) {
-		vb_copy(s->orig + off, vb_slot_vaddr(s) + s->offset + off, size,
-			false);
+		vb_copy(phys, vb_slot_vaddr(s) + s->offset + off, size, false);
 		vb_stat_add(vd, VB_STAT_BYTES_FROM_DEV, size);
 	} else if (!for_cpu &&
 		   (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)) {
-		vb_copy(s->orig + off, vb_slot_vaddr(s) + s->offset + off, size,
-			true);
+		vb_copy(phys, vb_slot_vaddr(s) + s->offset + off, size, true);
 		vb_stat_add(vd, VB_STAT_BYTES_TO_DEV, size);
 	}
-	phys = s->orig + off;
 	rcu_read_unlock();
 	vb_stat_add(vd, VB_STAT_SYNCS, 1);
 	trace_virtio_bounce_sync(vd->name, phys, dma, size, dir, 0,
